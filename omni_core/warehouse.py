@@ -1,0 +1,330 @@
+"""The warehouse: open/create it, write worlds and datasets transactionally, run Ibis expressions.
+
+A warehouse is addressed by a URL: ``duckdb:///path/to/file.duckdb`` (the default, a file under
+``$OMNI_DATA_DIR`` or ``./data``), ``duckdb://:memory:``, or any other Ibis backend URL (e.g.
+``pyspark://``) for the metrics layer. ``OMNI_WAREHOUSE`` overrides the default URL. Each dataset
+(the demo world, a generated world, an imported export) lives in its own DuckDB schema, so the app
+can switch between them and an import never touches another dataset.
+
+Everything above this module sees only Ibis tables and pandas frames: pages and models do not know
+which engine answered. DuckDB connections are not thread-safe, so each thread gets its own cursor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from omni_core.schema import ENUMS, TABLE_BY_NAME, TABLES, enum_ddl
+
+DEFAULT_DATASET = "world"
+META_TABLE = "_meta"
+_IDENT = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def default_data_dir() -> Path:
+    """Folder for the default warehouse file (``$OMNI_DATA_DIR`` or ``./data``)."""
+    return Path(os.environ.get("OMNI_DATA_DIR", "data"))
+
+
+def default_url() -> str:
+    """The warehouse URL used when none is given (``$OMNI_WAREHOUSE`` overrides)."""
+    env = os.environ.get("OMNI_WAREHOUSE")
+    if env:
+        return env
+    return f"duckdb:///{(default_data_dir() / 'omni.duckdb').resolve()}"
+
+
+def check_dataset_name(name: str) -> str:
+    """Validate a dataset name (a lowercase identifier) with a clear error."""
+    if not isinstance(name, str) or not _IDENT.match(name):
+        raise ValueError(
+            f"dataset name {name!r} must start with a letter and contain only lowercase "
+            "letters, digits and underscores (at most 63 characters)"
+        )
+    if name in {"main", "information_schema", "pg_catalog", "temp"}:
+        raise ValueError(f"dataset name {name!r} is reserved")
+    return name
+
+
+class Warehouse:
+    """A handle on one warehouse; cheap to share across threads (one cursor per thread)."""
+
+    def __init__(self, url: str | None = None, *, read_only: bool = False) -> None:
+        self.url = url or default_url()
+        self.read_only = read_only
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        if self.url.startswith("duckdb://"):
+            path = self.url[len("duckdb://") :]
+            if path.startswith("/") and path != "/:memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                self.path: str = path
+            else:
+                self.path = ":memory:"
+            self.engine = "duckdb"
+            self._con = duckdb.connect(self.path, read_only=read_only)
+            self._ensure_types()
+        else:
+            self.engine = self.url.split(":", 1)[0]
+            self.path = ""
+            self._con = None
+            self._backend = ibis.connect(self.url)
+
+    # ------------------------------------------------------------------ connections
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """This thread's DuckDB cursor (DuckDB warehouses only)."""
+        if self._con is None:
+            raise RuntimeError(f"{self.engine} warehouse has no DuckDB connection")
+        cur = getattr(self._local, "con", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.con = cur
+        return cur
+
+    @property
+    def backend(self) -> ibis.BaseBackend:
+        """This thread's Ibis backend."""
+        if self._con is None:
+            return self._backend
+        be = getattr(self._local, "backend", None)
+        if be is None:
+            be = ibis.duckdb.from_connection(self.con)
+            self._local.backend = be
+        return be
+
+    def close(self) -> None:
+        """Close the underlying connection."""
+        if self._con is not None:
+            self._con.close()
+
+    def _ensure_types(self) -> None:
+        if self.read_only:
+            return
+        existing = {r[0] for r in self._con.execute(
+            "SELECT type_name FROM duckdb_types() WHERE schema_name = 'main'").fetchall()}  # fmt: skip
+        for name, stmt in zip(ENUMS, enum_ddl(), strict=True):
+            if name not in existing:
+                self._con.execute(stmt)
+
+    # ------------------------------------------------------------------ reading
+    def table(self, name: str, dataset: str = DEFAULT_DATASET) -> ibis.Table:
+        """An Ibis table of a dataset."""
+        return self.backend.table(name, database=dataset)
+
+    def tables(self, dataset: str = DEFAULT_DATASET) -> Tables:
+        """Attribute access to a dataset's tables (``wh.tables().orders``)."""
+        return Tables(self, dataset)
+
+    def query(self, expr: ibis.Expr) -> pd.DataFrame:
+        """Execute an Ibis expression and return a pandas frame."""
+        return self.backend.execute(expr)
+
+    def sql(self, query: str, params: Iterable[Any] | None = None) -> pd.DataFrame:
+        """Run raw SQL on DuckDB (benchmarks, tests and admin only; pages use ``query``)."""
+        return self.con.execute(query, params or []).df()
+
+    def datasets(self) -> list[str]:
+        """Names of the datasets (schemas holding a meta table)."""
+        if self._con is None:
+            return [d for d in self.backend.list_catalogs()]
+        rows = self.con.execute(
+            "SELECT DISTINCT schema_name FROM duckdb_tables() WHERE table_name = ? "
+            "AND database_name = current_database() ORDER BY 1",
+            [META_TABLE],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def has_dataset(self, dataset: str) -> bool:
+        """Whether a dataset exists."""
+        return dataset in self.datasets()
+
+    def table_names(self, dataset: str = DEFAULT_DATASET) -> list[str]:
+        """Tables present in a dataset (meta table excluded)."""
+        return [t for t in self.backend.list_tables(database=dataset) if t != META_TABLE]
+
+    def meta(self, dataset: str = DEFAULT_DATASET) -> dict[str, Any]:
+        """The dataset's metadata (kind, parameters, source, created)."""
+        check_dataset_name(dataset)
+        rows = self.con.execute(f'SELECT key, value FROM "{dataset}".{META_TABLE}').fetchall()
+        return {k: json.loads(v) for k, v in rows}
+
+    def row_counts(self, dataset: str = DEFAULT_DATASET) -> dict[str, int]:
+        """Rows per table of a dataset."""
+        return {t: int(self.table(t, dataset).count().execute()) for t in self.table_names(dataset)}
+
+    def checksum(self, dataset: str = DEFAULT_DATASET) -> dict[str, str]:
+        """A content hash per table (order-independent), for before/after comparisons."""
+        out = {}
+        if not self.has_dataset(dataset):
+            return out
+        for t in self.table_names(dataset):
+            h = self.con.execute(
+                f'SELECT count(*), coalesce(sum(hash(x)), 0) FROM "{dataset}"."{t}" AS x'
+            ).fetchone()
+            out[t] = hashlib.sha256(repr(h).encode()).hexdigest()[:16]
+        return out
+
+    # ------------------------------------------------------------------ writing
+    def write_tables(
+        self,
+        tables: dict[str, pd.DataFrame | pa.Table],
+        dataset: str = DEFAULT_DATASET,
+        *,
+        meta: dict[str, Any] | None = None,
+        replace: bool = True,
+    ) -> None:
+        """Write tables as a dataset in one transaction: all of them, or nothing on error."""
+        check_dataset_name(dataset)
+        if self.read_only:
+            raise PermissionError("warehouse opened read-only")
+        if self._con is None:
+            for name, df in tables.items():
+                self.backend.create_table(name, df, database=dataset, overwrite=replace)
+            return
+        with self._lock:
+            con = self._con
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if replace:
+                    con.execute(f'DROP SCHEMA IF EXISTS "{dataset}" CASCADE')
+                elif self.has_dataset(dataset):
+                    raise ValueError(f"dataset {dataset!r} already exists")
+                con.execute(f'CREATE SCHEMA "{dataset}"')
+                for name, df in tables.items():
+                    self._create_and_load(con, dataset, name, df)
+                con.execute(f'CREATE TABLE "{dataset}".{META_TABLE} (key VARCHAR, value VARCHAR)')
+                for k, v in (meta or {}).items():
+                    con.execute(
+                        f'INSERT INTO "{dataset}".{META_TABLE} VALUES (?, ?)',
+                        [k, json.dumps(v, default=str, ensure_ascii=False)],
+                    )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("CHECKPOINT")
+
+    def append(self, dataset: str, frames: dict[str, pd.DataFrame | pa.Table]) -> None:
+        """Append rows to existing tables of a dataset in one transaction."""
+        check_dataset_name(dataset)
+        with self._lock:
+            con = self._con
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for name, df in frames.items():
+                    cols = ", ".join(f'"{c}"' for c in _columns(name, df))
+                    con.register("_append_src", df)
+                    con.execute(
+                        f'INSERT INTO "{dataset}"."{name}" ({cols}) SELECT {cols} FROM _append_src'
+                    )
+                    con.unregister("_append_src")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def drop_dataset(self, dataset: str) -> None:
+        """Remove a dataset and all its tables."""
+        check_dataset_name(dataset)
+        with self._lock:
+            self._con.execute(f'DROP SCHEMA IF EXISTS "{dataset}" CASCADE')
+
+    @staticmethod
+    def _create_and_load(
+        con: duckdb.DuckDBPyConnection, dataset: str, name: str, df: pd.DataFrame | pa.Table
+    ) -> None:
+        spec = TABLE_BY_NAME.get(name)
+        qualified = f'"{dataset}"."{name}"'
+        con.register("_load_src", df)
+        try:
+            if spec is None:
+                con.execute(f"CREATE TABLE {qualified} AS SELECT * FROM _load_src")
+            else:
+                con.execute(spec.ddl(qualified))
+                cols = ", ".join(f'"{c}"' for c in spec.names)
+                con.execute(f"INSERT INTO {qualified} ({cols}) SELECT {cols} FROM _load_src")
+        finally:
+            con.unregister("_load_src")
+
+    # ------------------------------------------------------------------ parquet
+    def export_parquet(self, folder: str | Path, dataset: str = DEFAULT_DATASET) -> list[Path]:
+        """Write every table of a dataset to ``folder/<table>.parquet`` (zstd, deterministic)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        out = []
+        for t in self.table_names(dataset):
+            at = self.con.execute(f'SELECT * FROM "{dataset}"."{t}"').arrow()
+            if isinstance(at, pa.RecordBatchReader):
+                at = at.read_all()
+            path = folder / f"{t}.parquet"
+            write_parquet(at, path)
+            out.append(path)
+        return out
+
+    def load_parquet(
+        self, folder: str | Path, dataset: str = DEFAULT_DATASET, meta: dict[str, Any] | None = None
+    ) -> None:
+        """Load a folder of ``<table>.parquet`` files (as written by ``export_parquet``)."""
+        folder = Path(folder)
+        files = sorted(folder.glob("*.parquet"))
+        if not files:
+            raise FileNotFoundError(f"no .parquet files in {folder}")
+        tables = {f.stem: pq.read_table(f) for f in files}
+        info = dict(meta or {})
+        mfile = folder / "world.json"
+        if mfile.exists():
+            info.update(json.loads(mfile.read_text(encoding="utf-8")))
+        self.write_tables(tables, dataset, meta=info)
+
+
+class Tables:
+    """Attribute access to the Ibis tables of one dataset."""
+
+    def __init__(self, wh: Warehouse, dataset: str) -> None:
+        self._wh = wh
+        self._dataset = dataset
+
+    def __getattr__(self, name: str) -> ibis.Table:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._wh.table(name, self._dataset)
+
+    def __getitem__(self, name: str) -> ibis.Table:
+        return self._wh.table(name, self._dataset)
+
+
+def _columns(name: str, df: pd.DataFrame | pa.Table) -> list[str]:
+    spec = TABLE_BY_NAME.get(name)
+    have = list(df.column_names if isinstance(df, pa.Table) else df.columns)
+    return [c for c in spec.names if c in have] if spec else have
+
+
+def write_parquet(table: pa.Table, path: str | Path) -> None:
+    """Deterministic Parquet: zstd, no pandas index, fixed row-group size."""
+    pq.write_table(
+        table.replace_schema_metadata(None),
+        path,
+        compression="zstd",
+        compression_level=9,
+        row_group_size=256_000,
+        write_statistics=True,
+    )
+
+
+def world_tables_in_order() -> list[str]:
+    """Names of the schema's tables in declaration order."""
+    return [t.name for t in TABLES]

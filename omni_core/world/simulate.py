@@ -1,0 +1,524 @@
+"""Sessions, the funnel walk, and the events/orders they produce, for any time window.
+
+``simulate_sessions`` draws the sessions of a set of users in a window ``[t0, t1)`` (minutes since
+the world start) from the behaviour model; ``walk_funnel`` decides how far each session goes and
+when; ``sessions_to_frames`` turns them into ``events``, ``orders`` and ``order_lines`` rows. The
+history and the live stream both call these, so a live minute is a draw from the same process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from omni_core.world.behaviour import MINUTES_PER_DAY, Behaviour, DayTable
+from omni_core.world.population import Population, geo_vocab
+from omni_core.world.reference import (
+    DOMESTIC_CARRIERS,
+    CATEGORIES,
+    DEVICE_TYPES,
+    EVENT_TYPES,
+    SOURCES,
+)
+
+STAGE_EXPOSURE, STAGE_CLICK, STAGE_VISIT, STAGE_CART, STAGE_ORDER, STAGE_PAY = range(1, 7)
+US_PER_MIN = 60_000_000
+THEME_MATCH_LIFT = 1.25  # creative theme x segment interaction (see ``_creative_lift``)
+COUPON_RATE = 0.06
+QTY_EXTRA = 0.25  # mean extra units per line (Poisson) for non-members
+
+
+@dataclass
+class Sessions:
+    """Column arrays of a batch of sessions (one entry per session)."""
+
+    user: np.ndarray  # user index (0-based)
+    t_us: np.ndarray  # exposure time, microseconds since world start
+    channel: np.ndarray  # channel index
+    source: np.ndarray  # index into SOURCES
+    device: np.ndarray  # slot 0..2 of the user's devices
+    sku: np.ndarray  # sku index (0-based)
+    campaign: np.ndarray  # campaign index into the campaigns frame, -1 = organic
+    creative: np.ndarray  # creative index, -1
+    keyword: np.ndarray  # keyword index, -1
+    reached: np.ndarray | None = None  # last funnel stage reached (1..6)
+    favorite: np.ndarray | None = None
+    stage_us: np.ndarray | None = None  # (n, 7) time of each EVENT_TYPES entry
+    dwell_s: np.ndarray | None = None
+    live: np.ndarray | None = None  # live index, -1
+    kol: np.ndarray | None = None  # kol index, -1
+
+    def __len__(self) -> int:
+        return len(self.user)
+
+    @staticmethod
+    def concat(parts: list[Sessions]) -> Sessions:
+        """Concatenate batches field by field."""
+        out = {}
+        for f in Sessions.__dataclass_fields__:
+            vals = [getattr(p, f) for p in parts]
+            out[f] = None if any(v is None for v in vals) else np.concatenate(vals)
+        return Sessions(**out)
+
+    def take(self, idx: np.ndarray) -> Sessions:
+        """Subset/reorder by an index array."""
+        out = {}
+        for f in Sessions.__dataclass_fields__:
+            v = getattr(self, f)
+            out[f] = None if v is None else v[idx]
+        return Sessions(**out)
+
+
+class WorldContext:
+    """What session simulation needs: model, population, day table and lookup arrays."""
+
+    def __init__(self, model: Behaviour, pop: Population, days: DayTable) -> None:
+        self.model = model
+        self.pop = pop
+        self.days = days
+        self.cum = model.cumulative_intensity(days.dates[0], len(days.dates))
+        t = pop.tables
+        self.sku_price = t["skus"]["price"].to_numpy()
+        cat_ids = [c[0] for c in CATEGORIES]
+        self.sku_cat = pd.Categorical(t["skus"]["category_id"], categories=cat_ids).codes
+        camp = t["campaigns"]
+        self.camp_channel = pd.Categorical(camp["channel_id"], categories=model.channel_ids).codes
+        start = pd.Timestamp(days.dates[0])
+        self.camp_first_day = ((pd.to_datetime(camp["start_date"]) - start).dt.days).to_numpy()
+        self.camp_last_day = ((pd.to_datetime(camp["end_date"]) - start).dt.days).to_numpy()
+        self.camp_weight = np.where(camp["event"].isin(["double11", "618"]), 2.0, 1.0)
+        cr = t["creatives"]
+        self.creative_campaign = (cr["campaign_id"].to_numpy() - 1).astype(np.int64)
+        self.creative_lift = cr["sim_ctr_lift"].to_numpy()
+        self.creative_theme = cr["theme"].to_numpy()
+        first_cr = np.searchsorted(self.creative_campaign, np.arange(len(camp)))
+        self.camp_creative_start = first_cr
+        self.camp_creative_n = np.diff(np.append(first_cr, len(cr)))
+        kw = t["keywords"]
+        self.kw_channel = pd.Categorical(kw["channel_id"], categories=model.channel_ids).codes
+        intent_mult = kw["intent"].map(
+            {"navigational": 1.5, "transactional": 1.15, "informational": 0.6}
+        ).to_numpy()
+        pop_w = 1.0 / (np.arange(len(kw)) % 8 + 1.0) ** 0.9  # head terms first in each group
+        self.kw_mult = np.ones(len(kw))
+        self.kw_cum: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for c in range(model.n_channels):
+            idx = np.flatnonzero(self.kw_channel == c)
+            if len(idx) == 0:
+                continue
+            w = pop_w[idx] / pop_w[idx].sum()
+            # Renormalise intent multipliers so search traffic keeps its mean conversion.
+            self.kw_mult[idx] = intent_mult[idx] / (w * intent_mult[idx]).sum()
+            self.kw_cum[c] = (idx, np.cumsum(w))
+        self.channel_basket = np.array([ch.basket_lines for ch in model.channels])
+        self.channel_dwell = np.array([ch.dwell_mean_s for ch in model.channels])
+        self.channel_paid = np.array([ch.paid_share for ch in model.channels])
+        self.geo = geo_vocab()
+
+
+def simulate_sessions(
+    ctx: WorldContext,
+    users: np.ndarray,
+    rate: np.ndarray,
+    a_min: np.ndarray,
+    b_min: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    fixed_channel: int | None = None,
+) -> Sessions:
+    """Sessions of ``users`` with per-day ``rate`` in their windows ``[a, b)`` (minutes).
+
+    Times follow the inhomogeneous Poisson process with intensity ``rate * lambda(t) / 1440``:
+    the count is Poisson with mean ``rate * (C(b) - C(a)) / 1440`` and each time is drawn by
+    inverting the cumulative intensity ``C`` (exact for the piecewise-constant minute profile).
+    """
+    cum = ctx.cum
+    m_total = len(cum) - 1
+    a = np.clip(a_min, 0, m_total)
+    b = np.clip(b_min, 0, m_total)
+    ok = b > a
+    ca = _cum_at(cum, a)
+    cb = _cum_at(cum, b)
+    mean = np.where(ok, rate * (cb - ca) / MINUTES_PER_DAY, 0.0)
+    counts = rng.poisson(mean)
+    s_user_local = np.repeat(np.arange(len(users)), counts)
+    u = rng.uniform(ca[s_user_local], cb[s_user_local])
+    minute = np.clip(np.searchsorted(cum, u, side="right") - 1, 0, m_total - 1)
+    frac = (u - cum[minute]) / np.maximum(cum[minute + 1] - cum[minute], 1e-12)
+    t_us = ((minute + np.clip(frac, 0, 0.999999)) * US_PER_MIN).astype(np.int64)
+    user = users[s_user_local]
+    n = len(user)
+    pop = ctx.pop
+    model = ctx.model
+    # Channel from the user's affinity (or fixed, for the private domain).
+    if fixed_channel is None:
+        r = rng.random(n, dtype=np.float32)
+        channel = (r[:, None] > pop.channel_cum[user]).sum(1).astype(np.int16)
+        channel = np.minimum(channel, model.n_channels - 1)
+    else:
+        channel = np.full(n, fixed_channel, dtype=np.int16)
+    # Traffic source by channel mix.
+    src_cum = np.cumsum(model.source_p, axis=1)
+    source = (rng.random(n)[:, None] > src_cum[channel]).sum(1).astype(np.int8)
+    source = np.minimum(source, len(SOURCES) - 1)
+    device = np.floor(rng.random(n) * pop.n_devices[user]).astype(np.int8)
+    # SKU: the user's favourite category half the time, else the channel's category mix.
+    fav = rng.random(n) < 0.5
+    cat = np.where(
+        fav,
+        pop.fav_category[user],
+        (rng.random(n)[:, None] > pop.category_channel_cum[channel]).sum(1),
+    )
+    cat = np.minimum(cat, len(CATEGORIES) - 1)
+    sku = np.empty(n, dtype=np.int32)
+    r = rng.random(n)
+    for k in range(len(CATEGORIES)):
+        m = cat == k
+        sku[m] = pop.sku_cat_start[k] + np.minimum(
+            np.searchsorted(pop.sku_cum[k], r[m]), len(pop.sku_cum[k]) - 1
+        )
+    day = (t_us // (US_PER_MIN * MINUTES_PER_DAY)).astype(np.int32)
+    campaign, creative = _assign_campaigns(ctx, channel, day, rng)
+    keyword = np.full(n, -1, dtype=np.int32)
+    is_search = source == SOURCES.index("search")
+    rk = rng.random(n)
+    for c, (idx, cw) in ctx.kw_cum.items():
+        m = is_search & (channel == c)
+        keyword[m] = idx[np.minimum(np.searchsorted(cw, rk[m]), len(idx) - 1)]
+    return Sessions(user, t_us, channel, source, device, sku, campaign, creative, keyword)
+
+
+def _cum_at(cum: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Cumulative intensity at fractional minutes (linear within a minute)."""
+    i = np.clip(np.floor(x).astype(np.int64), 0, len(cum) - 2)
+    return cum[i] + (x - i) * (cum[i + 1] - cum[i])
+
+
+def _assign_campaigns(
+    ctx: WorldContext, channel: np.ndarray, day: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Paid sessions get a campaign of their channel active that day and one of its creatives."""
+    n = len(channel)
+    campaign = np.full(n, -1, dtype=np.int32)
+    paid = rng.random(n) < ctx.channel_paid[channel]
+    r = rng.random(n)
+    for c in range(ctx.model.n_channels):
+        cidx = np.flatnonzero(ctx.camp_channel == c)
+        if len(cidx) == 0:
+            continue
+        m = np.flatnonzero(paid & (channel == c))
+        if len(m) == 0:
+            continue
+        d = day[m]
+        active = (ctx.camp_first_day[cidx][None, :] <= d[:, None]) & (
+            ctx.camp_last_day[cidx][None, :] >= d[:, None]
+        )
+        w = active * ctx.camp_weight[cidx][None, :]
+        tot = w.sum(1)
+        has = tot > 0
+        cw = np.cumsum(w, axis=1) / np.where(has, tot, 1.0)[:, None]
+        pick = np.minimum((r[m][:, None] > cw).sum(1), len(cidx) - 1)
+        campaign[m[has]] = cidx[pick[has]]
+    creative = np.full(n, -1, dtype=np.int32)
+    m = campaign >= 0
+    k = np.floor(rng.random(m.sum()) * ctx.camp_creative_n[campaign[m]]).astype(np.int64)
+    creative[m] = ctx.camp_creative_start[campaign[m]] + k
+    return campaign, creative
+
+
+def _creative_lift(ctx: WorldContext, s: Sessions) -> np.ndarray:
+    """Click multiplier of paid sessions: the creative's own lift x a theme-segment match.
+
+    The match (x1.25) rewards price themes for coupon-affine users, KOL themes for Gen Z and
+    quality themes for users aged 35+: the truth that "dynamic creative by tag" should find.
+    """
+    lift = np.ones(len(s))
+    m = s.creative >= 0
+    if not m.any():
+        return lift
+    pop = ctx.pop
+    cr = s.creative[m]
+    u = s.user[m]
+    theme = ctx.creative_theme[cr]
+    match = (
+        ((theme == "price") & (pop.coupon_affinity[u] > 0.5))
+        | ((theme == "kol") & pop.young[u])
+        | ((theme == "quality") & pop.senior[u])
+    )
+    lift[m] = ctx.creative_lift[cr] * np.where(match, THEME_MATCH_LIFT, 1.0)
+    return lift
+
+
+def walk_funnel(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> Sessions:
+    """Decide the last stage each session reaches and the time of every event.
+
+    P(click) = p_click[c] x creative lift; P(visit | click) = p_visit[c];
+    P(cart | visit) = p_cart[c] x source multiplier x keyword-intent multiplier x promo cart;
+    P(order | cart) = p_order[c] x promo order; P(pay | order) = p_pay[c].
+    """
+    model = ctx.model
+    rates = model.rates
+    n = len(s)
+    day = np.minimum(s.t_us // (US_PER_MIN * MINUTES_PER_DAY), len(ctx.days.dates) - 1)
+    kwm = np.where(s.keyword >= 0, ctx.kw_mult[np.maximum(s.keyword, 0)], 1.0)
+    probs = np.stack(
+        [
+            rates["p_click"][s.channel] * _creative_lift(ctx, s),
+            rates["p_visit"][s.channel],
+            rates["p_cart"][s.channel]
+            * model.source_mult[s.channel, s.source]
+            * kwm
+            * ctx.days.cart[day],
+            rates["p_order"][s.channel] * ctx.days.order[day],
+            rates["p_pay"][s.channel],
+        ],
+        axis=1,
+    )
+    probs = np.clip(probs, 0.0, 0.97)
+    passed = rng.random((n, 5)) < probs
+    reached = 1 + np.cumprod(passed, axis=1).sum(1)
+    fav_p = 0.10 * np.where(ctx.days.cart[day] > 1.0, 1.8, 1.0)
+    favorite = (reached >= STAGE_VISIT) & (rng.random(n) < fav_p)
+    dwell = rng.lognormal(np.log(ctx.channel_dwell[s.channel]) - 0.32, 0.8)
+    dwell = np.maximum(dwell, 3.0)
+    sec = 1_000_000
+    stage = np.empty((n, len(EVENT_TYPES)), dtype=np.int64)
+    stage[:, 0] = s.t_us
+    stage[:, 1] = stage[:, 0] + (rng.uniform(2, 30, n) * sec).astype(np.int64)
+    stage[:, 2] = stage[:, 1] + (rng.uniform(1, 4, n) * sec).astype(np.int64)
+    stage[:, 3] = stage[:, 2] + (dwell * rng.uniform(0.1, 0.9, n) * sec).astype(np.int64)
+    stage[:, 4] = stage[:, 2] + (dwell * rng.uniform(0.3, 0.95, n) * sec).astype(np.int64)
+    stage[:, 5] = stage[:, 4] + (rng.lognormal(np.log(90), 0.8, n) * sec).astype(np.int64)
+    stage[:, 6] = stage[:, 5] + (rng.lognormal(np.log(30), 0.7, n) * sec).astype(np.int64)
+    s.reached = reached.astype(np.int8)
+    s.favorite = favorite
+    s.stage_us = stage
+    s.dwell_s = np.round(dwell).astype(np.int32)
+    return s
+
+
+# Map EVENT_TYPES column -> funnel stage needed to emit it (favorite handled separately).
+_EVENT_STAGE = {0: STAGE_EXPOSURE, 1: STAGE_CLICK, 2: STAGE_VISIT, 4: STAGE_CART, 5: STAGE_ORDER,
+                6: STAGE_PAY}  # fmt: skip
+
+
+def events_frame(
+    ctx: WorldContext, s: Sessions, session_id: np.ndarray, start: pd.Timestamp, end_us: int
+) -> pd.DataFrame:
+    """One row per event of the sessions, sorted by time; events at or after ``end_us`` dropped."""
+    parts_idx = []
+    parts_type = []
+    for col in range(len(EVENT_TYPES)):
+        if col == 3:
+            m = s.favorite
+        else:
+            m = s.reached >= _EVENT_STAGE[col]
+        m = m & (s.stage_us[:, col] < end_us)
+        idx = np.flatnonzero(m)
+        parts_idx.append(idx)
+        parts_type.append(np.full(len(idx), col, dtype=np.int8))
+    idx = np.concatenate(parts_idx)
+    etype = np.concatenate(parts_type)
+    ts = s.stage_us[idx, etype]
+    order = np.lexsort((etype, ts))
+    idx, etype, ts = idx[order], etype[order], ts[order]
+    pop = ctx.pop
+    user = s.user[idx]
+    dev_slot = s.device[idx]
+    is_visit = etype == 2
+    geo_codes = pop.province_idx[user]
+    return pd.DataFrame(
+        {
+            "ts": _to_ts(start, ts),
+            "session_id": session_id[idx],
+            "user_id": (user + 1).astype(np.int64),
+            "channel_id": pd.Categorical.from_codes(s.channel[idx], categories=ctx.model.channel_ids),
+            "event_type": pd.Categorical.from_codes(etype, categories=list(EVENT_TYPES)),
+            "source": pd.Categorical.from_codes(s.source[idx], categories=list(SOURCES)),
+            "device_type": pd.Categorical.from_codes(
+                pop.device_types[user, dev_slot], categories=list(DEVICE_TYPES)
+            ),
+            "device_id": pop.devices[user, dev_slot],
+            "province": pd.Categorical.from_codes(geo_codes, categories=ctx.geo),
+            "sku_id": (s.sku[idx] + 1).astype(np.int32),
+            "campaign_id": _nullable(s.campaign[idx] + 1, s.campaign[idx] >= 0),
+            "creative_id": _nullable(s.creative[idx] + 1, s.creative[idx] >= 0),
+            "keyword_id": _nullable(s.keyword[idx] + 1, s.keyword[idx] >= 0),
+            "live_id": _nullable(s.live[idx] + 1, s.live[idx] >= 0),
+            "kol_id": _nullable(s.kol[idx] + 1, s.kol[idx] >= 0),
+            "dwell_s": _nullable(s.dwell_s[idx], is_visit),
+        }
+    )
+
+
+def orders_frames(
+    ctx: WorldContext,
+    s: Sessions,
+    session_id: np.ndarray,
+    start: pd.Timestamp,
+    end_us: int,
+    rng: np.random.Generator,
+    first_order_id: int = 1,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Orders and order lines of the sessions that reached the order stage before ``end_us``."""
+    pop = ctx.pop
+    has = (s.reached >= STAGE_ORDER) & (s.stage_us[:, 5] < end_us)
+    idx = np.flatnonzero(has)
+    idx = idx[np.lexsort((session_id[idx], s.stage_us[idx, 5]))]
+    n = len(idx)
+    order_id = np.arange(first_order_id, first_order_id + n, dtype=np.int64)
+    user = s.user[idx]
+    ch = s.channel[idx]
+    paid = (s.reached[idx] >= STAGE_PAY) & (s.stage_us[idx, 6] < end_us)
+    day = np.minimum(s.stage_us[idx, 5] // (US_PER_MIN * MINUTES_PER_DAY), len(ctx.days.dates) - 1)
+    # Basket: 1 + Poisson(lines) lines, 1 + Poisson(q) units each; members buy (1 + lift) x units.
+    n_lines = 1 + rng.poisson(ctx.channel_basket[ch])
+    member = pop.is_member[user]
+    q_extra = np.where(
+        member, (1 + ctx.model.params.member_aov_lift) * (1 + QTY_EXTRA) - 1, QTY_EXTRA
+    )
+    line_order = np.repeat(np.arange(n), n_lines)
+    line_no = _within_group_index(n_lines)
+    first = line_no == 0
+    sku = np.empty(len(line_order), dtype=np.int32)
+    sku[first] = s.sku[idx]
+    other = ~first
+    o_ch = ch[line_order[other]]
+    same_cat = rng.random(other.sum()) < 0.6
+    base_cat = ctx.sku_cat[s.sku[idx]][line_order[other]]
+    rand_cat = np.minimum(
+        (rng.random(other.sum())[:, None] > pop.category_channel_cum[o_ch]).sum(1),
+        len(CATEGORIES) - 1,
+    )
+    cat = np.where(same_cat, base_cat, rand_cat)
+    r = rng.random(other.sum())
+    osku = np.empty(other.sum(), dtype=np.int32)
+    for k in range(len(CATEGORIES)):
+        m = cat == k
+        osku[m] = pop.sku_cat_start[k] + np.minimum(
+            np.searchsorted(pop.sku_cum[k], r[m]), len(pop.sku_cum[k]) - 1
+        )
+    sku[other] = osku
+    qty = 1 + rng.poisson(q_extra[line_order])
+    unit_price = ctx.sku_price[sku]
+    line_amount = np.round(qty * unit_price, 2)
+    gross = np.round(np.bincount(line_order, weights=line_amount, minlength=n), 2)
+    coupon = rng.random(n) < (0.1 + 0.6 * pop.coupon_affinity[user]) * np.where(
+        ctx.days.discount[day] > 0.05, 1.3, 1.0
+    )
+    disc_rate = ctx.days.discount[day] + coupon * COUPON_RATE
+    discount = np.round(gross * disc_rate, 2)
+    amount = np.round(gross - discount, 2)
+    lines = pd.DataFrame(
+        {
+            "order_id": order_id[line_order],
+            "line_no": (line_no + 1).astype(np.int8),
+            "sku_id": (sku + 1).astype(np.int32),
+            "qty": qty.astype(np.int32),
+            "unit_price": unit_price,
+            "line_amount": line_amount,
+        }
+    )
+    location, carrier, deliver_days = _fulfilment(ctx, user, ch, rng)
+    pay_us = s.stage_us[idx, 6]
+    delivered_us = pay_us + (deliver_days * MINUTES_PER_DAY * US_PER_MIN).astype(np.int64)
+    delivered_ok = paid & (delivered_us < end_us)
+    geo = pop.province_idx[user]
+    city = pop.city_id[user]
+    orders = pd.DataFrame(
+        {
+            "order_id": order_id,
+            "user_id": (user + 1).astype(np.int64),
+            "session_id": session_id[idx],
+            "order_ts": _to_ts(start, s.stage_us[idx, 5]),
+            "pay_ts": _to_ts(start, np.where(paid, pay_us, 0), valid=paid),
+            "channel_id": pd.Categorical.from_codes(ch, categories=ctx.model.channel_ids),
+            "source": pd.Categorical.from_codes(s.source[idx], categories=list(SOURCES)),
+            "device_type": pd.Categorical.from_codes(
+                pop.device_types[user, s.device[idx]], categories=list(DEVICE_TYPES)
+            ),
+            "province": pd.Categorical.from_codes(geo, categories=ctx.geo),
+            "city_id": _nullable(city, city >= 0),
+            "campaign_id": _nullable(s.campaign[idx] + 1, s.campaign[idx] >= 0),
+            "creative_id": _nullable(s.creative[idx] + 1, s.creative[idx] >= 0),
+            "live_id": _nullable(s.live[idx] + 1, s.live[idx] >= 0),
+            "kol_id": _nullable(s.kol[idx] + 1, s.kol[idx] >= 0),
+            "location_id": location,
+            "gross_amount": gross,
+            "discount": discount,
+            "amount": amount,
+            "coupon_used": coupon,
+            "is_member": member,
+            "status": np.where(paid, "paid", "unpaid").astype(object),
+            "carrier": np.where(paid, carrier, None).astype(object),
+            "delivered_ts": _to_ts(start, np.where(delivered_ok, delivered_us, 0), valid=delivered_ok),
+        }
+    )
+    return orders, lines
+
+
+def _fulfilment(
+    ctx: WorldContext, user: np.ndarray, ch: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fulfilling location, carrier and delivery days of orders (vectorised routing rules)."""
+    pop = ctx.pop
+    locs = pop.tables["locations"]
+    n = len(user)
+    ch_ids = np.array(ctx.model.channel_ids, dtype=object)[ch]
+    prov = pop.tables["provinces"].set_index("province")["region"]
+    region_wh = {r: lid for lid, kind, r in locs[["location_id", "kind", "serves"]].itertuples(
+        index=False) if kind == "warehouse"}  # fmt: skip
+    geo = np.array(ctx.geo, dtype=object)[pop.province_idx[user]]
+    region = pd.Series(geo).map(prov).to_numpy(dtype=object)
+    loc = pd.Series(region).map(region_wh).fillna("WH_EAST").to_numpy(dtype=object)
+    r = rng.random(n)
+    loc = np.where((ch_ids == "jd") & (r < 0.5), "PF_JD", loc)
+    loc = np.where((ch_ids == "tmall") & (r < 0.3), "PF_CAINIAO", loc)
+    us_like = np.isin(geo, ["US", "GB", "DE", "JP"])
+    loc = np.where(pop.is_overseas[user], np.where(us_like, "OS_US", "OS_SEA"), loc)
+    stores = locs[locs["kind"] == "store"]
+    store_by_city = dict(zip(stores["city_id"].astype(int), stores["location_id"], strict=True))
+    store_ids = stores["location_id"].to_numpy(dtype=object)
+    city_store = pd.Series(pop.city_id[user]).map(store_by_city).to_numpy(dtype=object)
+    rand_store = store_ids[rng.integers(0, len(store_ids), n)]
+    offline = ch_ids == "offline"
+    loc = np.where(offline, np.where(pd.isna(city_store), rand_store, city_store), loc)
+    dom = DOMESTIC_CARRIERS
+    cw = np.array([0.22, 0.12, 0.22, 0.18, 0.18, 0.08])
+    carrier_idx = rng.choice(len(dom), size=n, p=cw / cw.sum())
+    carrier_idx = np.where((ch_ids == "jd") & (rng.random(n) < 0.7), 1, carrier_idx)
+    carrier = np.array([c[0] for c in dom], dtype=object)[carrier_idx]
+    mean_days = np.array([c[4] for c in dom])[carrier_idx]
+    far = pd.Series(region).isin(["西北", "东北", "西南"]).to_numpy()
+    days = mean_days * np.where(far, 1.35, 1.0) * rng.lognormal(-0.08, 0.4, n)
+    overseas = pop.is_overseas[user]
+    carrier = np.where(overseas, np.where(us_like, "fba", "overseas_wh"), carrier)
+    days = np.where(overseas, rng.uniform(3.0, 8.0, n), days)
+    carrier = np.where(offline, "store_pickup", carrier)
+    days = np.where(offline, 0.0, days)
+    return loc, carrier, days
+
+
+def _within_group_index(counts: np.ndarray) -> np.ndarray:
+    """0..k-1 within each run of a repeated index (counts per group)."""
+    total = counts.sum()
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total) - starts
+
+
+def _nullable(values: np.ndarray, valid: np.ndarray) -> pd.arrays.IntegerArray:
+    """A nullable integer array (SQL NULL where not valid)."""
+    arr = pd.array(np.where(valid, values, 0), dtype="Int64" if values.dtype == np.int64 else "Int32")
+    arr[~valid] = pd.NA
+    return arr
+
+
+def _to_ts(start: pd.Timestamp, us: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+    """Microseconds since ``start`` -> naive datetime64[us] (NaT where not valid)."""
+    base = start.to_datetime64().astype("datetime64[us]").astype(np.int64)
+    out = (base + us).astype("datetime64[us]")
+    if valid is not None:
+        out = np.where(valid, out, np.datetime64("NaT"))
+    return out
