@@ -13,9 +13,9 @@ from omni_core.world import World, WorldParams, build_world
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "sample_data" / "demo"
-# The demo world's parameters: `omni build-world --users 12000 --days 60 --start 2025-10-01
+# The demo world's parameters: `omni build-world --users 20000 --days 60 --start 2025-10-01
 # --seed 7 --out sample_data/demo` rebuilds it byte for byte.
-DEMO_PARAMS = WorldParams(seed=7, start=dt.date(2025, 10, 1), days=60, users=12_000)
+DEMO_PARAMS = WorldParams(seed=7, start=dt.date(2025, 10, 1), days=60, users=20_000)
 
 
 def world_meta(world: World) -> dict[str, Any]:

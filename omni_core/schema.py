@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from omni_core.world.reference import DEVICE_TYPES, EVENT_TYPES, SOURCES
+from omni_core.reference import DEVICE_TYPES, EVENT_TYPES, SOURCES
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "event_type": EVENT_TYPES,
@@ -77,7 +77,7 @@ def _arrow_type(sql_type: str) -> pa.DataType:
 ENUM_NAMES_UPPER = {k.upper() for k in ENUMS}
 
 
-def C(name: str, type_: str, doc: str = "", nullable: bool = True) -> Column:  # noqa: N802
+def C(name: str, type_: str, doc: str = "", nullable: bool = True) -> Column:
     """Shorthand constructor used by the table list below."""
     return Column(name, type_, doc, nullable)
 

@@ -76,6 +76,7 @@ class Warehouse:
                 self.path = ":memory:"
             self.engine = "duckdb"
             self._con = duckdb.connect(self.path, read_only=read_only)
+            self._con.execute("SET enable_progress_bar = false")
             self._ensure_types()
         else:
             self.engine = self.url.split(":", 1)[0]
@@ -92,6 +93,7 @@ class Warehouse:
         cur = getattr(self._local, "con", None)
         if cur is None:
             cur = self._con.cursor()
+            cur.execute("SET enable_progress_bar = false")
             self._local.con = cur
         return cur
 

@@ -17,14 +17,25 @@ Every point is scored against a one-step-ahead forecast built only from earlier 
 * **Scale** -- a robust, phase-dependent scale: an EWMA of the clipped absolute residual per
   knot (the daily peak may be noisier than the night) times a fast global ratio, converted to a
   standard deviation with sqrt(pi/2) (the mean absolute deviation of a normal variable).
-* **Point score** -- ``z = (x - expected) / sigma`` in robust sigmas; the band is
-  ``expected +/- threshold * sigma``.
+* **Transform** -- a strictly positive warm-up whose max is at least twice its min (GMV, traffic,
+  CPU) is modelled on the log scale, i.e. multiplicative Holt-Winters (Hyndman & Athanasopoulos
+  ch. 3.1 and 8.3): a +30 % shift then moves the night and the evening peak alike.
+* **Point score** -- ``z = (x - expected) / sigma`` in robust sigmas. Its tail is calibrated
+  online by peaks over threshold (Pickands, *Ann. Statist.* 3, 1975; Balkema & de Haan 1974;
+  the streaming form SPOT of Siffer et al., "Anomaly detection in streams with extreme value
+  theory", KDD 2017): runs-declustered exceedances of ``|z| > 2.5`` (Coles, *An Introduction to
+  Statistical Modeling of Extreme Values*, 2001, sec. 5.3) fit an exponential tail (GPD with
+  shape 0), whose ``tail_prob`` quantile raises the effective threshold above ``threshold`` on
+  heavy-tailed series (at most to twice it). The point part of the score is
+  ``|z| * threshold / effective_threshold``, so ``score >= threshold`` means an alarm on every
+  series; the band is ``expected +/- effective_threshold * sigma`` (mapped back through the
+  transform).
 * **Sustained changes** -- two-sided tabular CUSUM on the clipped z (Page, "Continuous
   inspection schemes", *Biometrika* 41, 1954; Montgomery, *Introduction to Statistical Quality
   Control*, ch. 9) and a CUSUM on ``|z|`` for variance bursts. They lift the score of small but
-  persistent shifts; when a level shift has persisted for ``relevel_after`` points the level is
-  re-estimated from those points (the CUSUM restart of Basseville & Nikiforov, *Detection of
-  Abrupt Changes*, 1993), so the detector adapts instead of firing long after a shift.
+  persistent shifts; when the level CUSUM signals, the level is re-estimated from the run that
+  triggered it and the CUSUMs restart (Basseville & Nikiforov, *Detection of Abrupt Changes*,
+  1993), so the detector adapts instead of firing long after a shift.
 * **Season** -- ``season="auto"`` takes the candidates implied by the timestamp spacing (a day,
   a week, a year of points) plus the strongest autocorrelation peak of the warm-up prefix, and
   keeps the candidate that forecasts the last warm-up cycle best out of sample, if any beats a
@@ -59,12 +70,21 @@ _MAD_TO_SIGMA = 1.482602218505602  # sigma / MAD for a normal variable
 _IQR_TO_SIGMA = 1.3489795003921634  # IQR / sigma for a normal variable
 _REL_FLOOR = 1e-3  # sigma is never below this fraction of |level| (constant series)
 _CUSUM_CLIP = 3.0  # z is clipped to +/- this before entering the level CUSUM
-_VAR_K = 1.5  # reference value of the |z| CUSUM (E|z| = 0.80 under the null)
+_VAR_K = 1.25  # reference value of the |z| CUSUM (E|z| = 0.80 under the null)
 _VAR_CLIP = 4.0  # |z| is clipped to this before entering the |z| CUSUM
-_VAR_H_FACTOR = 1.25  # decision interval of the |z| CUSUM = this * cusum_h
+_VAR_H_FACTOR = 0.75  # decision interval of the |z| CUSUM = this * cusum_h
 _SCALE_CLIP = 3.0  # absolute residuals are clipped to this many sigmas before a scale update
 _G_MIN, _G_MAX = 0.5, 20.0  # bounds of the fast global scale ratio
 _SHRINK_N0 = 8.0  # pseudo-count shrinking each knot's initial scale to the global one
+# peaks-over-threshold tail calibration of |z| (Pickands 1975; Siffer et al. KDD 2017)
+_EVT_U = 2.5  # peaks are |z| above this
+_EVT_PU0 = math.erfc(_EVT_U / math.sqrt(2.0))  # P(|Z| > u) for a standard normal
+_EVT_M10 = math.exp(-0.5 * _EVT_U**2) / math.sqrt(2 * math.pi) / (0.5 * _EVT_PU0) - _EVT_U
+_EVT_PRIOR_PEAKS = 50.0  # weight of the normal prior, in peaks
+_EVT_PEAK_WINDOW = 500.0  # the mean excess is an EWMA over about this many peaks
+_EVT_PU_WINDOW = 20_000.0  # the exceedance rate is an EWMA over about this many points
+_EVT_YCAP = 4.0  # excesses are capped (anomalies must not inflate the tail)
+_EVT_MAX_FACTOR = 2.0  # the calibrated threshold never exceeds this * threshold
 _COLUMNS = ("expected", "lower", "upper", "score", "z", "is_anomaly", "warmup")
 
 
@@ -145,10 +165,11 @@ class StreamingDetector:
 
     Method
     ------
-    Robust additive Holt-Winters baseline with Huber-clipped updates (Gelper, Fried & Croux
-    2010; Hyndman & Athanasopoulos 2021, ch. 8.3), phase-dependent robust EWMA scale, point
-    z-score plus two-sided CUSUM (Page 1954) with restart on sustained shifts (Basseville &
-    Nikiforov 1993). See the module docstring for details.
+    Robust Holt-Winters baseline with Huber-clipped updates (Gelper, Fried & Croux 2010;
+    Hyndman & Athanasopoulos 2021, ch. 8.3), on the log scale for wide positive series,
+    phase-dependent robust EWMA scale, point z-score with a peaks-over-threshold tail
+    calibration (Siffer et al. 2017), plus two-sided CUSUMs (Page 1954) that restart on
+    sustained shifts (Basseville & Nikiforov 1993). See the module docstring for details.
 
     Parameters
     ----------
@@ -162,9 +183,10 @@ class StreamingDetector:
         ``"auto"`` is two days of points for spacings from 1 minute to 8 hours (2880 at 1 min, 576
         at 5 min, 48 at 1 h), ``max(20, 2 * season)`` for an explicit season, 21 for daily data
         (three weeks) and 30 otherwise. During warm-up the score is a robust z against the running
-        median/MAD of the earlier points and ``is_anomaly`` is False.
-    threshold : float, default 4.5
-        Alarm threshold in robust sigmas; the band is ``expected +/- threshold * sigma``.
+        median and interquartile range of the earlier points and ``is_anomaly`` is False.
+    threshold : float, default 4.0
+        Alarm threshold in robust sigmas (``is_anomaly`` when ``score >= threshold``); the lower
+        bound of the tail-calibrated threshold that sets the band.
     min_consecutive : int, default 1
         Points in a row that must score at least ``threshold`` before ``is_anomaly`` is raised.
     direction : {"both", "up", "down"}, default "both"
@@ -176,7 +198,7 @@ class StreamingDetector:
     gamma : float, default 0.2
         Seasonal-profile smoothing rate per cycle (each knot moves by about ``gamma`` of its
         error per cycle); the per-knot scale uses ``gamma / 2``.
-    beta : float, default 0.05
+    beta : float, default 0.02
         Smoothing rate per point of the fast global scale ratio.
     huber : float, default 2.5
         Residuals are clipped to ``+/- huber * sigma`` before they update the baseline.
@@ -186,15 +208,24 @@ class StreamingDetector:
     cusum_h : float or None, default 8.0
         CUSUM decision interval in sigmas; the score includes ``threshold * S / cusum_h``. None
         disables both CUSUMs (and re-levelling).
-    relevel_after : int, default 8
-        A level shift flagged by the CUSUM is accepted (level reset to the median of the last
-        ``relevel_after`` deseasonalised points) once it has lasted that many points.
+    relevel_window : int, default 8
+        When the level CUSUM signals, the shift is accepted: the level is reset to the median of
+        the deseasonalised points of the run (at most the last ``relevel_window``) and the
+        CUSUMs restart, so a level shift raises a short burst of alarms, not an endless one.
     season_bins : int, default 288
         Maximum number of knots of the seasonal profile (5-minute knots for a daily season).
     seasonal_scale : bool, default True
         Whether the scale has its own seasonal profile (noisier peaks, quiet nights).
     min_scale : float, default 1e-9
-        Absolute floor of sigma; sigma is also at least ``1e-3 * |level|``.
+        Absolute floor of sigma; sigma is also at least ``1e-3 * |level|`` (0.001 on the log
+        scale), so a constant series never divides by zero.
+    transform : {"auto", "log", None}, default "auto"
+        ``"auto"`` models on the log scale when every warm-up value is positive and the largest
+        is at least twice the smallest; later values <= 0 are floored at 1e-3 times the warm-up
+        median. ``"log"`` forces it (if the warm-up has positive values), None never.
+    tail_prob : float or None, default 1e-4
+        Per-point exceedance probability of the tail-calibrated threshold; None disables the
+        calibration (the threshold is then exactly ``threshold``).
     """
 
     def __init__(
@@ -202,20 +233,21 @@ class StreamingDetector:
         *,
         season: int | float | str | None = "auto",
         warmup: int | str = "auto",
-        threshold: float = 4.5,
+        threshold: float = 4.0,
         min_consecutive: int = 1,
         direction: Direction = "both",
         alpha: float | str = "auto",
         gamma: float = 0.2,
-        beta: float = 0.05,
+        beta: float = 0.02,
         huber: float = 2.5,
         cusum_k: float = 1.0,
         cusum_h: float | None = 8.0,
-        relevel_after: int = 8,
+        relevel_window: int = 8,
         season_bins: int = 288,
         seasonal_scale: bool = True,
         min_scale: float = 1e-9,
         transform: str | None = "auto",
+        tail_prob: float | None = 1e-4,
     ) -> None:
         if direction not in ("both", "up", "down"):
             raise ValueError(f"direction must be 'both', 'up' or 'down', not {direction!r}")
@@ -237,11 +269,13 @@ class StreamingDetector:
             raise ValueError(f"cusum_h must be a positive number or None, not {cusum_h!r}")
         for name, value in (
             ("min_consecutive", min_consecutive),
-            ("relevel_after", relevel_after),
+            ("relevel_window", relevel_window),
             ("season_bins", season_bins),
         ):
             if not (_is_int(value) and value >= 1):
                 raise ValueError(f"{name} must be a positive integer, not {value!r}")
+        if tail_prob is not None and not (_is_number(tail_prob) and 0 < tail_prob < 0.01):
+            raise ValueError(f"tail_prob must be in (0, 0.01) or None, not {tail_prob!r}")
         if transform not in ("auto", "log", None):
             raise ValueError(f"transform must be 'auto', 'log' or None, not {transform!r}")
         if not (_is_number(min_scale) and min_scale >= 0):
@@ -259,11 +293,12 @@ class StreamingDetector:
             "huber": float(huber),
             "cusum_k": float(cusum_k),
             "cusum_h": None if cusum_h is None else float(cusum_h),
-            "relevel_after": int(relevel_after),
+            "relevel_window": int(relevel_window),
             "season_bins": int(season_bins),
             "seasonal_scale": bool(seasonal_scale),
             "min_scale": float(min_scale),
             "transform": transform,
+            "tail_prob": None if tail_prob is None else float(tail_prob),
         }
         self._dir = {"both": 0, "up": 1, "down": -1}[direction]
         # warm-up buffers (dropped once the model is initialised)
@@ -314,6 +349,11 @@ class StreamingDetector:
         t_ns, x = _validate(series)
         out = self._process_arrays(t_ns, x)
         return pd.DataFrame(out, index=series.index, columns=list(_COLUMNS))
+
+    @property
+    def effective_threshold(self) -> float:
+        """Current tail-calibrated threshold in robust sigmas (``threshold`` during warm-up)."""
+        return self._thr_eff if self.ready else self.params["threshold"]
 
     # ------------------------------------------------------------------ internals
 
@@ -500,9 +540,13 @@ class StreamingDetector:
         self._sp = self._sn = self._sv = 0.0
         self._runp = self._runn = 0
         self._gp0 = self._gn0 = 1.0
-        self._ring = [math.nan] * p["relevel_after"]
+        self._ring = [math.nan] * p["relevel_window"]
         self._ring_i = 0
         self._consec = 0
+        self._pu, self._m1 = _EVT_PU0, _EVT_M10  # normal-tail prior
+        self._npk = _EVT_PRIOR_PEAKS
+        self._thr_eff = p["threshold"]
+        self._cmax = 0.0  # maximum |z| of the current run of exceedances (0: not in a run)
         self.ready = True
         self._wt, self._wx, self._wv = [], [], []
 
@@ -540,9 +584,14 @@ class StreamingDetector:
         f_abs = p["min_scale"] + (_REL_FLOOR if use_log else 0.0)
         f_rel = 0.0 if use_log else _REL_FLOOR
         d = self._dir
-        nring = p["relevel_after"]
+        nring = p["relevel_window"]
         k_sig = _SQRT_HALF_PI
         seasonal = self.season_ is not None
+        use_evt = p["tail_prob"] is not None
+        log_inv_q = -math.log(p["tail_prob"]) if use_evt else 0.0
+        thr_max = _EVT_MAX_FACTOR * thr
+        pu, npk, m1, thr_eff, cmax = self._pu, self._npk, self._m1, self._thr_eff, self._cmax
+        rate_pu = 1.0 / _EVT_PU_WINDOW
         P, SB, ring = self._P, self._SB, self._ring
         level, g = self._level, self._g
         sp, sn, sv, runp, runn = self._sp, self._sn, self._sv, self._runp, self._runn
@@ -565,14 +614,15 @@ class StreamingDetector:
             floored = sig < floor
             if floored:
                 sig = floor
+            band = thr_eff * sig
             if use_log:
                 exp_o[i] = math.exp(expected)
-                low_o[i] = math.exp(expected - thr * sig)
-                up_o[i] = math.exp(expected + thr * sig)
+                low_o[i] = math.exp(expected - band)
+                up_o[i] = math.exp(expected + band)
             else:
                 exp_o[i] = expected
-                low_o[i] = expected - thr * sig
-                up_o[i] = expected + thr * sig
+                low_o[i] = expected - band
+                up_o[i] = expected + band
             xi = xl[i]
             if xi != xi:  # missing: no score, no update
                 continue
@@ -581,6 +631,7 @@ class StreamingDetector:
             r = xi - expected
             z = r / sig
             z_o[i] = z
+            az = -z if z < 0 else z
             # CUSUMs (in sigma units)
             if use_cusum:
                 zc = _CUSUM_CLIP if z > _CUSUM_CLIP else (-_CUSUM_CLIP if z < -_CUSUM_CLIP else z)
@@ -598,26 +649,46 @@ class StreamingDetector:
                     sn, runn = 0.0, 0
                 else:
                     runn += 1
-                az = -z if z < 0 else z
                 sv += (az if az < _VAR_CLIP else _VAR_CLIP) - _VAR_K
                 if sv < 0.0:
                     sv = 0.0
                 csp, csn, csv = c_lvl * sp, c_lvl * sn, c_var * sv
             else:
                 csp = csn = csv = 0.0
+            # point score, calibrated by the tail threshold (equal to |z| for light tails)
+            cal = thr / thr_eff
             if d == 0:
-                az = -z if z < 0 else z
-                score = max(az, csp, csn, csv)
+                score = max(az * cal, csp, csn, csv)
             elif d > 0:
-                score = z if z > csp else csp
+                score = max(z * cal, csp)
             else:
-                score = -z if -z > csn else csn
+                score = max(-z * cal, csn)
             sc_o[i] = score
             if score >= thr:
                 consec += 1
                 fl_o[i] = consec >= minc
             else:
                 consec = 0
+            # peaks-over-threshold tail model of |z| (exponential tail, i.e. GPD with xi = 0),
+            # runs-declustered: each run of exceedances contributes its maximum only
+            if use_evt:
+                if az > _EVT_U:
+                    if az > cmax:
+                        cmax = az
+                    pu -= rate_pu * pu
+                elif cmax > 0.0:
+                    y = cmax - _EVT_U
+                    if y > _EVT_YCAP:
+                        y = _EVT_YCAP
+                    npk += 1.0
+                    rk = 1.0 / npk if npk < _EVT_PEAK_WINDOW else 1.0 / _EVT_PEAK_WINDOW
+                    m1 += rk * (y - m1)
+                    pu += rate_pu * (1.0 - pu)
+                    cmax = 0.0
+                    zq = _EVT_U + m1 * (math.log(pu) + log_inv_q)
+                    thr_eff = thr if zq < thr else (zq if zq < thr_max else thr_max)
+                else:
+                    pu -= rate_pu * pu
             # robust (Huber-clipped) baseline update
             c = hub * sig
             psi = c if r > c else (-c if r < -c else r)
@@ -645,21 +716,20 @@ class StreamingDetector:
             ring[ring_i] = xi - prof
             ring_i = ring_i + 1 if ring_i + 1 < nring else 0
             if use_cusum and (sp >= h or sn >= h):
-                up_shift = sp >= h and runp >= nring
-                down_shift = sn >= h and runn >= nring
-                if up_shift or down_shift:
-                    med = _median(ring)
-                    if (up_shift and med - level >= 0.5 * k * sig) or (
-                        down_shift and level - med >= 0.5 * k * sig
-                    ):
-                        level = med
-                        g = gp0 if up_shift else gn0
-                        sp = sn = sv = 0.0
-                        runp = runn = 0
+                # CUSUM signal: accept the new level (median of the run's deseasonalised values)
+                # unless the EWMA level has already moved there, and restart the CUSUMs
+                m_run = runp if sp >= h else runn
+                med = _median(ring if m_run >= nring else _last(ring, ring_i, m_run))
+                if (sp >= h and med > level) or (sn >= h and med < level):
+                    level = med
+                g = gp0 if sp >= h else gn0
+                sp = sn = sv = 0.0
+                runp = runn = 0
 
         self._level, self._g = level, g
         self._sp, self._sn, self._sv, self._runp, self._runn = sp, sn, sv, runp, runn
         self._gp0, self._gn0, self._ring_i, self._consec = gp0, gn0, ring_i, consec
+        self._pu, self._npk, self._m1, self._thr_eff, self._cmax = pu, npk, m1, thr_eff, cmax
         sl = slice(off, off + n)
         out["expected"][sl] = exp_o
         out["lower"][sl] = low_o
@@ -675,6 +745,13 @@ def _quantile_sorted(s: list[float], q: float) -> float:
     lo = int(pos)
     hi = lo + 1 if lo + 1 < len(s) else lo
     return s[lo] + (pos - lo) * (s[hi] - s[lo])
+
+
+def _last(ring: list[float], nxt: int, m: int) -> list[float]:
+    """The ``m`` most recent entries of a ring buffer whose next write position is ``nxt``."""
+    if m <= nxt:
+        return ring[nxt - m : nxt]
+    return ring[nxt - m :] + ring[:nxt]
 
 
 def _median(values: Sequence[float]) -> float:
@@ -718,12 +795,14 @@ def detect_anomalies(series: pd.Series, **params: Any) -> pd.DataFrame:
 
     Method
     ------
-    Robust additive Holt-Winters baseline (Huber-clipped updates: Gelper, Fried & Croux 2010;
-    Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 2021, ch. 8.3) with a
-    seasonal profile initialised by per-phase medians (as in STL, Cleveland et al. 1990), a
-    phase-dependent robust EWMA scale, a point z-score and two-sided CUSUMs (Page 1954) that
-    restart after sustained shifts (Basseville & Nikiforov 1993). Identical to feeding
-    :class:`StreamingDetector` one point at a time; see it for the parameters and defaults.
+    Robust Holt-Winters baseline (Huber-clipped updates: Gelper, Fried & Croux 2010; Hyndman &
+    Athanasopoulos, *Forecasting: Principles and Practice*, 2021, ch. 8.3), multiplicative (log
+    scale) for wide positive series, with a seasonal profile initialised by per-phase medians
+    (as in STL, Cleveland et al. 1990), a phase-dependent robust EWMA scale, a point z-score
+    whose threshold is tail-calibrated by peaks over threshold (Siffer et al., KDD 2017) and
+    two-sided CUSUMs (Page 1954) that restart after sustained shifts (Basseville & Nikiforov
+    1993). Identical to feeding :class:`StreamingDetector` one point at a time; see it for the
+    parameters and defaults.
 
     Parameters
     ----------
@@ -733,14 +812,15 @@ def detect_anomalies(series: pd.Series, **params: Any) -> pd.DataFrame:
     **params
         Keyword parameters of :class:`StreamingDetector` (``season``, ``warmup``, ``threshold``,
         ``min_consecutive``, ``direction``, ``alpha``, ``gamma``, ``beta``, ``huber``,
-        ``cusum_k``, ``cusum_h``, ``relevel_after``, ``season_bins``, ``seasonal_scale``,
-        ``min_scale``).
+        ``cusum_k``, ``cusum_h``, ``relevel_window``, ``season_bins``, ``seasonal_scale``,
+        ``min_scale``, ``transform``, ``tail_prob``).
 
     Returns
     -------
     pd.DataFrame
         Same index as ``series``; columns ``expected``, ``lower``, ``upper`` (the band),
-        ``score`` (robust sigmas, higher is more anomalous), ``z`` (signed residual in sigmas),
+        ``score`` (calibrated robust sigmas, higher is more anomalous; alarm at ``threshold``),
+        ``z`` (signed one-step residual in robust sigmas, on the log scale if transformed),
         ``is_anomaly`` (bool) and ``warmup`` (bool).
 
     Raises

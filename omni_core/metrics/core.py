@@ -118,7 +118,9 @@ def kpis(
         share = ibis.ifelse(rel.gross_amount > 0, rel.amount / rel.gross_amount, 0.0)
         rel = rel.mutate(_amt=rel.line_amount * share)
         keys = _keys(rel, by, bucket, "pay_ts", cols)
-        sales = _agg(rel, keys,
+        sales = _agg(
+            rel,
+            keys,
             gmv=rel._amt.sum(),
             orders=rel.order_id.nunique(),
             buyers=rel.user_id.nunique(),
@@ -126,7 +128,9 @@ def kpis(
         )
     else:
         keys = _keys(paid, by, bucket, "pay_ts", cols)
-        sales = _agg(paid, keys,
+        sales = _agg(
+            paid,
+            keys,
             gmv=paid.amount.sum(),
             orders=paid.count(),
             buyers=paid.user_id.nunique(),
@@ -159,14 +163,16 @@ def kpis(
     else:
         rel = rel.mutate(_ref=rel.refund_amount)
     keys = _keys(rel, by, bucket, "pay_ts", cols)
-    refunds = _agg(rel, keys,refund_amount=rel._ref.sum())
+    refunds = _agg(rel, keys, refund_amount=rel._ref.sum())
     parts.append(refunds.select(*_key_names(by, bucket), **_zeros({}, _measures(refunds))))
 
     # Spend (channel / campaign grain only).
     if set(by) <= {"channel", "campaign"}:
         a = t.ad_spend
         af = a.filter(*_window(a.ts_hour, start, end))
-        keys = _keys(af, by, bucket, "ts_hour", {"channel": "channel_id", "campaign": "campaign_id"})
+        keys = _keys(
+            af, by, bucket, "ts_hour", {"channel": "channel_id", "campaign": "campaign_id"}
+        )
         spend = _agg(af, keys, spend=af.spend.sum())
         parts.append(spend.select(*_key_names(by, bucket), **_zeros({}, _measures(spend))))
 
@@ -174,8 +180,10 @@ def kpis(
     for p in parts[1:]:
         u = u.union(p, distinct=False)
     names = _key_names(by, bucket)
-    agg = u.group_by(names).agg(**{m: u[m].sum() for m in MEASURES}) if names else u.agg(
-        **{m: u[m].sum() for m in MEASURES}
+    agg = (
+        u.group_by(names).agg(**{m: u[m].sum() for m in MEASURES})
+        if names
+        else u.agg(**{m: u[m].sum() for m in MEASURES})
     )
     return _derive(agg).order_by(names) if names else _derive(agg)
 
@@ -253,9 +261,9 @@ def touch_events(
             group_by=ev.user_id, order_by=[ev.ts, ev.session_id, ev.is_conversion]
         )
     )
-    return ev.select(
-        "user_id", "seq", "ts", "session_id", "channel_id", "is_conversion"
-    ).order_by(["user_id", "seq"])
+    return ev.select("user_id", "seq", "ts", "session_id", "channel_id", "is_conversion").order_by(
+        ["user_id", "seq"]
+    )
 
 
 def rfm(t: Tables, *, asof: TimeLike = None) -> ir.Table:
@@ -273,11 +281,11 @@ def rfm(t: Tables, *, asof: TimeLike = None) -> ir.Table:
         orders=paid.count(),
         purchase_days=paid.pay_ts.date().nunique(),
         monetary=paid.amount.sum(),
-        first_epoch=paid.pay_ts.epoch_seconds().min(),
-        last_epoch=paid.pay_ts.epoch_seconds().max(),
+        first_epoch=_epoch(paid.pay_ts).min(),
+        last_epoch=_epoch(paid.pay_ts).max(),
     )
     if asof is None:
-        asof_epoch = paid.pay_ts.epoch_seconds().max().as_scalar()
+        asof_epoch = _epoch(paid.pay_ts).max().as_scalar()
     else:
         asof_epoch = ibis.literal(int(_ts(asof).replace(tzinfo=dt.UTC).timestamp()))
     return g.mutate(
@@ -287,6 +295,11 @@ def rfm(t: Tables, *, asof: TimeLike = None) -> ir.Table:
         T_days=(asof_epoch - g.first_epoch) / 86400.0,
         days_since_last=(asof_epoch - g.last_epoch) / 86400.0,
     ).order_by("user_id")
+
+
+def _epoch(col: ir.TimestampValue) -> ir.IntegerValue:
+    """Whole epoch seconds (floored): DuckDB returns fractions, Spark whole seconds."""
+    return col.epoch_seconds().floor().cast("int64")
 
 
 def time_range(t: Tables) -> ir.Table:

@@ -25,12 +25,13 @@ References
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import integrate, optimize, special
 
 __all__ = [
     "customer_lifetime_value",
@@ -58,6 +59,15 @@ _A_ONE_STEP = 1e-4
 # --------------------------------------------------------------------------------------------
 # input handling
 # --------------------------------------------------------------------------------------------
+def _generator(rng: np.random.Generator | int) -> np.random.Generator:
+    """Return a ``Generator``: pass one through or seed one from an int; refuse unseeded None."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or isinstance(rng, bool) or not isinstance(rng, int | np.integer):
+        raise ValueError("rng must be a seeded numpy.random.Generator or an int seed")
+    return np.random.default_rng(int(rng))
+
+
 def _to_array(name: str, value: ArrayLike) -> np.ndarray:
     """Return ``value`` as a float ndarray (0-d or 1-d); reject NaN/inf and negatives."""
     if isinstance(value, pd.DataFrame):
@@ -188,6 +198,8 @@ def _bgnbd_objective(
     Special functions of ``x`` are evaluated once per distinct frequency and gathered (exact).
     """
     w_total = float(w.sum())
+    # lifetimes penalises alpha in time units where the oldest customer has age 1
+    pen_scale = np.array([1.0, 1.0 / max(float(age.max()), 1e-300), 1.0, 1.0])
     x_u, inv = np.unique(x, return_inverse=True)
     inv = inv.ravel()
     n_u = x_u.shape[0]
@@ -213,7 +225,8 @@ def _bgnbd_objective(
         const = -special.gammaln(r) + r * np.log(alpha) - special.betaln(a, b)
         c1_u = special.gammaln(rx_u) + special.betaln(a, b + x_u)
         ll_sum = _dot(wx, c1_u) + _dot(w, a3) + _dot(w_p, mix_extra) + const * w_total
-        f = -ll_sum / w_total + penalizer * _dot(theta, theta)
+        pen_theta = theta * pen_scale
+        f = -ll_sum / w_total + penalizer * _dot(pen_theta, pen_theta)
         if not np.isfinite(f):
             return 1e300, np.zeros(4)
         # posterior weights of the two likelihood branches (w3 + w4 = 1; w4 = 0 when x = 0)
@@ -242,7 +255,7 @@ def _bgnbd_objective(
         d_b = _dot(wx, special.digamma(b + x_u) - special.digamma(b) + psi_ab - psi_abx_u)
         d_b -= _dot(w4x, 1.0 / bx1_u)
         grad_ll = np.array([d_r, d_alpha, d_a, d_b])
-        grad = -grad_ll / w_total * theta + 2.0 * penalizer * theta * theta
+        grad = -grad_ll / w_total * theta + 2.0 * penalizer * pen_theta * pen_theta
         return f, grad
 
     return objective
@@ -279,20 +292,32 @@ def fit_bgnbd(
     weights
         Optional non-negative multiplicity of each row (e.g. number of customers in a cohort cell).
     penalizer
-        L2 penalty as in ``lifetimes``: the minimised objective is
-        ``-LL / sum(w) + penalizer * (r^2 + alpha^2 + a^2 + b^2)``. 0 gives the plain MLE.
+        L2 penalty as in ``lifetimes`` (``penalizer_coef``): the minimised objective is
+        ``-LL / sum(w) + penalizer * (r^2 + (alpha / max T)^2 + a^2 + b^2)`` (alpha measured in
+        units of the oldest customer's age, so the penalty does not depend on the time unit).
+        0 (default) gives the plain MLE.
 
     Returns
     -------
     dict
         ``r``, ``alpha``, ``a``, ``b`` and ``loglik`` (the un-penalised total log-likelihood
         ``LL`` at the optimum; -9582.4 for the CDNOW sample in FHL 2005a).
+
+    Raises
+    ------
+    ValueError
+        On negative/NaN values, non-integer frequency, ``recency > T``, ``recency > 0`` with
+        ``frequency == 0``, length mismatches, empty input, or no repeat purchases at all.
     """
     x, t_x, age = _check_rfm(frequency, recency, T)
     x, t_x, age = (np.atleast_1d(v) for v in (x, t_x, age))
     w = _weights(weights, x.shape[0])
     if penalizer < 0 or not np.isfinite(penalizer):
         raise ValueError("penalizer must be a finite non-negative number")
+    if not np.any((x > 0) & (w > 0)):
+        raise ValueError(
+            "no repeat purchases (all frequency 0): the BG/NBD model is not identified"
+        )
     (x, t_x, age), w = _compress([x, t_x, age], w)
     objective = _bgnbd_objective(x, t_x, age, w, float(penalizer))
 
@@ -340,6 +365,68 @@ def _h_term(a: float, b: float, r: float, x: np.ndarray, z: np.ndarray) -> np.nd
     # 1 - (1-z)^(a-1) * hyp  =  -expm1((a-1) ln(1-z)) - (1-z)^(a-1) (hyp - 1)
     bracket = -np.expm1((a - 1.0) * log1mz) - np.exp((a - 1.0) * log1mz) * (hyp - 1.0)
     return bracket / (a - 1.0)
+
+
+def _expected_if_alive_quad(
+    r: float, alpha: float, a: float, b: float, x: float, age: float, t: float
+) -> float:
+    """``E[Y(t) | alive at T, x]`` by adaptive quadrature over ``p ~ Beta(a, b + x)``.
+
+    Given alive, the posterior is ``lambda ~ Gamma(r + x, alpha + T)`` independent of
+    ``p ~ Beta(a, b + x)`` and ``E[Y(t) | lambda, p] = (1 - exp(-lambda p t)) / p`` (FHL 2005a,
+    section 3), so ``E = E_p[(1 - (1 + p t / (alpha + T))^-(r + x)) / p]``. QUADPACK's QAWS rule
+    handles the Beta weight's endpoint singularities (``scipy.integrate.quad(weight="alg")``).
+    """
+    tau = t / (alpha + age)
+    n = r + x
+
+    def f(p: float) -> float:
+        return -np.expm1(-n * np.log1p(p * tau)) / p if p > 0 else n * tau
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", integrate.IntegrationWarning)
+        val = integrate.quad(
+            f,
+            0.0,
+            1.0,
+            weight="alg",
+            wvar=(a - 1.0, b + x - 1.0),
+            epsabs=0.0,
+            epsrel=1e-10,
+            limit=200,
+        )[0]
+    return float(val / np.exp(special.betaln(a, b + x)))
+
+
+def _expected_if_alive(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    x: np.ndarray,
+    age: np.ndarray,
+    t: np.ndarray,
+) -> np.ndarray:
+    """``E[Y(t) | alive, x, T] = (a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(...)]``.
+
+    The closed form (FHL 2005a eq. 10 numerator) is evaluated with ``_h_term``. ``hyp2f1`` can
+    fail (NaN/inf) for large parameters with the argument near 1; any value that is non-finite or
+    outside the exact bounds ``0 <= E <= (r+x) t / (alpha+T)`` is recomputed by quadrature
+    (``_expected_if_alive_quad``), which agrees with the closed form to ~1e-12 where both work.
+    """
+    x, age, t = np.broadcast_arrays(x, age, t)
+    z = t / (alpha + age + t)
+    with np.errstate(all="ignore"):
+        out = np.asarray((a + b + x - 1.0) * _h_term(a, b, r, x, z), dtype=float)
+    upper = (r + x) * t / (alpha + age)
+    bad = ~np.isfinite(out) | (out < -1e-12 * upper) | (out > upper * (1.0 + 1e-9))
+    if np.any(bad):
+        out = np.array(out, dtype=float, copy=True)
+        flat_out = out.reshape(-1)
+        for i in np.flatnonzero(bad.reshape(-1)):
+            xi, ai, ti = x.reshape(-1)[i], age.reshape(-1)[i], t.reshape(-1)[i]
+            flat_out[i] = _expected_if_alive_quad(r, alpha, a, b, xi, ai, ti)
+    return np.clip(out, 0.0, None)
 
 
 def prob_alive(
@@ -396,15 +483,17 @@ def expected_purchases(
 
     i.e. ``prob_alive * (a+b+x-1) * h`` with ``h`` the hypergeometric bracket over ``(a-1)``
     evaluated after Euler's transformation (see ``_h_term``; ``scipy.special.hyp2f1`` converges
-    since the argument lies in ``[0, 1)``). ``t`` broadcasts against the customers.
+    since the argument lies in ``[0, 1)``). Where ``hyp2f1`` breaks down (NaN/inf or a value
+    outside the exact bounds, e.g. very large ``x`` with ``t >> alpha + T``) the same quantity is
+    computed from its integral form ``E_p[(1 - (1 + p t/(alpha+T))^-(r+x)) / p]`` with
+    ``p ~ Beta(a, b+x)`` by quadrature. ``t`` broadcasts against the customers.
     """
     r, alpha, a, b = _params(params, _BG_KEYS)
     x, t_x, age = _check_rfm(frequency, recency, T)
     horizon = _to_array("t", t)
     x, t_x, age, horizon = _broadcast(frequency=x, recency=t_x, T=age, t=horizon)
-    z = horizon / (alpha + age + horizon)
     alive = np.asarray(prob_alive((r, alpha, a, b), x, t_x, age))
-    out = alive * (a + b + x - 1.0) * _h_term(a, b, r, x, z)
+    out = alive * _expected_if_alive(r, alpha, a, b, x, age, horizon)
     return _wrap(np.asarray(out), _index_of(frequency, recency, T, t), "expected_purchases")
 
 
@@ -418,12 +507,13 @@ def expected_purchases_new(params: Mapping[str, float] | Sequence[float], t: Arr
         E[X(t)] = \\frac{a+b-1}{a-1}\\left[1 - \\left(\\frac{\\alpha}{\\alpha+t}\\right)^r
                   {}_2F_1\\left(r, b; a+b-1; \\frac{t}{\\alpha+t}\\right)\\right]
 
-    evaluated with the same Euler-transformed, singularity-safe bracket as ``expected_purchases``.
+    evaluated with the same Euler-transformed, singularity-safe bracket (and quadrature
+    fallback) as ``expected_purchases``.
     """
     r, alpha, a, b = _params(params, _BG_KEYS)
     horizon = _to_array("t", t)
-    z = horizon / (alpha + horizon)
-    out = (a + b - 1.0) * _h_term(a, b, r, np.zeros_like(horizon), z)
+    zeros = np.zeros_like(horizon)
+    out = _expected_if_alive(r, alpha, a, b, zeros, zeros, horizon)
     return _wrap(np.asarray(out), _index_of(t), "expected_purchases")
 
 
@@ -468,7 +558,7 @@ def simulate_bgnbd(
     if int(n) != n or n <= 0:
         raise ValueError("n must be a positive integer")
     n = int(n)
-    gen = np.random.default_rng(rng)
+    gen = _generator(rng)
     age = _to_array("T", T)
     if age.ndim == 1 and age.shape[0] != n:
         raise ValueError(f"length mismatch: T={age.shape[0]}, n={n}")
@@ -652,7 +742,7 @@ def simulate_gamma_gamma(
     x = np.atleast_1d(_to_array("frequency", frequency))
     if np.any(x != np.round(x)):
         raise ValueError("frequency must be integer-valued (number of repeat purchases)")
-    gen = np.random.default_rng(rng)
+    gen = _generator(rng)
     nu = gen.gamma(shape=q, scale=1.0 / gam, size=x.shape[0])
     out = np.zeros(x.shape[0])
     pos = x > 0
@@ -677,9 +767,9 @@ def customer_lifetime_value(
 ) -> Any:
     """Discounted expected value of each customer's purchases over the next ``horizon``.
 
-    Discounted-cash-flow sum of BG/NBD expected purchases per period times the Gamma-Gamma
-    expected spend (Fader, Hardie & Lee 2005b, section "CLV"; the scheme of ``lifetimes``
-    ``customer_lifetime_value``):
+    Discounted-cash-flow sum of BG/NBD expected purchases per period (FHL 2005a eq. 10) times
+    the Gamma-Gamma expected spend, in discrete periods exactly as ``lifetimes``
+    ``customer_lifetime_value`` (FHL 2005b use the continuous-discounting analogue, DERT):
 
     .. math::
 

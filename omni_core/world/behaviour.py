@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from omni_core.reference import CHANNEL_BY_ID, SOURCE_CONVERSION, SOURCES, Channel
 from omni_core.world.params import WorldParams
-from omni_core.world.reference import CHANNEL_BY_ID, SOURCE_CONVERSION, SOURCES, Channel
 
 MINUTES_PER_DAY = 1440
 

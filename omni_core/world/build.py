@@ -22,11 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from omni_core.schema import TABLE_BY_NAME, TABLES
-from omni_core.world.behaviour import MINUTES_PER_DAY, Behaviour
-from omni_core.world.params import WorldParams
-from omni_core.world.population import build_population
-from omni_core.world.reference import (
+from omni_core.reference import (
     CARRIERS,
     CATEGORIES,
     CHANNEL_BY_ID,
@@ -35,6 +31,10 @@ from omni_core.world.reference import (
     SOURCES,
     TIER_THRESHOLDS,
 )
+from omni_core.schema import TABLE_BY_NAME, TABLES
+from omni_core.world.behaviour import MINUTES_PER_DAY, Behaviour
+from omni_core.world.params import WorldParams
+from omni_core.world.population import build_population
 from omni_core.world.simulate import (
     STAGE_CLICK,
     STAGE_PAY,
@@ -131,7 +131,8 @@ def build_world(params: WorldParams | None = None, progress: Progress | None = N
     tables["ad_spend"], budgets = _ad_spend(ctx, s, start, end_us, rng)
     camp = tables["campaigns"]
     camp["budget"] = np.round(
-        budgets.reindex(camp["campaign_id"]).fillna(0).to_numpy() * rng.uniform(0.9, 1.35, len(camp)),
+        budgets.reindex(camp["campaign_id"]).fillna(0).to_numpy()
+        * rng.uniform(0.9, 1.35, len(camp)),
         -2,
     )
     tables["live_sessions"] = _live_totals(lives, events, orders, start, model.channel_ids)
@@ -147,7 +148,9 @@ def build_world(params: WorldParams | None = None, progress: Progress | None = N
     truth = {
         "private_join": join_truth,
         "build_seconds": time.perf_counter() - t_start,
-        "channel_rates": {k: dict(zip(model.channel_ids, v, strict=True)) for k, v in model.rates.items()},
+        "channel_rates": {
+            k: dict(zip(model.channel_ids, v, strict=True)) for k, v in model.rates.items()
+        },
     }
     return World(params, tables, truth)
 
@@ -224,8 +227,12 @@ def _assign_live_and_kols(ctx: WorldContext, s: Sessions, rng: np.random.Generat
             if len(tails):
                 for _ in range(3):
                     h = int(rng.integers(9, 22))
-                    rows.append((c, d, h, h + 2, "amateur", tails[rng.integers(0, len(tails))], 0.4))
+                    rows.append(
+                        (c, d, h, h + 2, "amateur", tails[rng.integers(0, len(tails))], 0.4)
+                    )
     lives = pd.DataFrame(rows, columns=["channel", "day", "start_h", "end_h", "tier", "kol", "w"])
+    lives = lives.astype({"channel": np.int64, "day": np.int64, "start_h": np.int64,
+                          "end_h": np.int64, "kol": np.int64, "w": float})  # fmt: skip
     s.live = np.full(len(s), -1, dtype=np.int32)
     s.kol = np.full(len(s), -1, dtype=np.int32)
     if len(lives):
@@ -354,16 +361,22 @@ SHARE_P = {"wecom": 0.30, "douyin": 0.12, "kuaishou": 0.12, "xiaohongshu": 0.10}
 
 
 def _shares(
-    ctx: WorldContext, orders: pd.DataFrame, end_us: int, start: pd.Timestamp, rng: np.random.Generator
+    ctx: WorldContext,
+    orders: pd.DataFrame,
+    end_us: int,
+    start: pd.Timestamp,
+    rng: np.random.Generator,
 ) -> pd.DataFrame:
     """Invites sent by buyers after paying, two generations deep (group buys, share coupons)."""
     paid = orders[orders["status"] == "paid"]
     ch = paid["channel_id"].astype(str).to_numpy()
     p = np.array([SHARE_P.get(c, 0.05) for c in ch])
     sharing = rng.random(len(paid)) < p
-    base_us = (paid["pay_ts"].to_numpy().astype("datetime64[us]") - start.to_datetime64()).astype(
-        "timedelta64[us]"
-    ).astype(np.int64)
+    base_us = (
+        (paid["pay_ts"].to_numpy().astype("datetime64[us]") - start.to_datetime64())
+        .astype("timedelta64[us]")
+        .astype(np.int64)
+    )
     frames = []
     sharer = paid["user_id"].to_numpy()[sharing]
     chs = ch[sharing]
@@ -410,7 +423,9 @@ def _shares(
         sharer = invitee[nxt]
         chs = chs[row][nxt]
         t0 = ts[nxt] + (rng.uniform(1, 48, nxt.sum()) * 3600e6).astype(np.int64)
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not frames:
+        return pd.DataFrame(columns=TABLE_BY_NAME["shares"].names)
+    out = pd.concat(frames, ignore_index=True)
     out["share_id"] = out["share_id"].astype(np.int64)
     return out.sort_values(["ts", "share_id"], kind="stable").reset_index(drop=True)
 
@@ -464,7 +479,8 @@ def _points(
     uids = first_earn.index.to_numpy()
     prop = rng.gamma(0.6, 1.0, len(uids))
     span_days = np.maximum(
-        (start + pd.Timedelta(microseconds=end_us) - first_earn).dt.total_seconds().to_numpy() / 86400,
+        (start + pd.Timedelta(microseconds=end_us) - first_earn).dt.total_seconds().to_numpy()
+        / 86400,
         0,
     )
     k = rng.poisson(prop * span_days / 20.0)
@@ -620,9 +636,11 @@ def _inventory(
     b = rl.merge(pairs, on=["sku_id", "location_id"])
     b = b[b["day"] < n_days]
     np.add.at(ret, (b["p"].to_numpy(), b["day"].to_numpy()), b["qty"].to_numpy())
-    kind = pairs["location_id"].map(
-        ctx.pop.tables["locations"].set_index("location_id")["kind"]
-    ).to_numpy()
+    kind = (
+        pairs["location_id"]
+        .map(ctx.pop.tables["locations"].set_index("location_id")["kind"])
+        .to_numpy()
+    )
     lead = np.array([LEAD_DAYS[k] for k in kind])
     mu = demand.mean(1)
     sigma = demand.std(1)
@@ -686,8 +704,13 @@ def _inventory(
         nz = flat != 0
         mframes.append(
             pd.DataFrame(
-                {"date": date[nz], "sku_id": sku[nz], "location_id": loc[nz], "kind": k,
-                 "qty": flat[nz]}  # fmt: skip
+                {
+                    "date": date[nz],
+                    "sku_id": sku[nz],
+                    "location_id": loc[nz],
+                    "kind": k,
+                    "qty": flat[nz],
+                }  # fmt: skip
             )
         )
     moves = pd.concat(mframes, ignore_index=True).sort_values(
@@ -732,7 +755,9 @@ def _identities(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> pd.
     src = np.array(model.channel_ids + ["crm"], dtype=object)[rec_ch]
     p_phone = pd.Series(ch_type).map(_PHONE_P).fillna(1.0).to_numpy()
     has_phone = rng.random(m) < p_phone
-    has_email = rng.random(m) < np.where(ch_type == "crossborder", 0.95, np.where(ch_type == "crm", 0.7, 0.25))
+    has_email = rng.random(m) < np.where(
+        ch_type == "crossborder", 0.95, np.where(ch_type == "crm", 0.7, 0.25)
+    )
     slot = np.floor(rng.random(m) * pop.n_devices[rec_user]).astype(int)
     device = pop.devices[rec_user, slot]
     noise = np.full(m, "none", dtype=object)
@@ -748,7 +773,9 @@ def _identities(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> pd.
     for i in np.flatnonzero(etypo):
         e = email[i]
         j = int(rng.integers(0, max(1, e.index("@") - 1)))
-        email[i] = e[:j] + e[j + 1] + e[j] + e[j + 2 :] if e[j] != e[j + 1] else e[:j] + "x" + e[j + 1 :]
+        email[i] = (
+            e[:j] + e[j + 1] + e[j] + e[j + 2 :] if e[j] != e[j + 1] else e[:j] + "x" + e[j + 1 :]
+        )
     noise[etypo] = "email_typo"
     missing = ~has_phone & (p_phone >= 0.5) & (noise == "none")
     noise[missing] = "missing_phone"

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from omni_core.world.reference import CHANNEL_BY_ID
+from omni_core.reference import CHANNEL_BY_ID
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class WorldParams:
     kols: int = 200
     stores: int = 10
     channels: tuple[str, ...] = tuple(CHANNEL_BY_ID)
-    sessions_per_user_day: float = 1.2  # mean over users, on an ordinary day
+    sessions_per_user_day: float = 0.6  # mean over users, on an ordinary day
     activity_shape: float = 0.8  # gamma shape of user activity heterogeneity
     mean_lifetime_days: float = 240.0  # exponential customer lifetime (Pareto/NBD style)
     member_share: float = 0.25
@@ -141,8 +141,11 @@ def _validate(p: WorldParams) -> None:
     unknown = [c for c in p.channels if c not in CHANNEL_BY_ID]
     if unknown:
         raise ValueError(f"unknown channel(s) {unknown}; known: {', '.join(CHANNEL_BY_ID)}")
-    if not p.channels:
-        raise ValueError("channels must name at least one channel")
+    if not any(CHANNEL_BY_ID[c].share > 0 for c in p.channels):
+        raise ValueError(
+            "channels must include at least one public-domain channel (the private domain "
+            "only grows from public buyers)"
+        )
     for name in (
         "sessions_per_user_day",
         "activity_shape",

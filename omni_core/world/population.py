@@ -10,9 +10,7 @@ import pandas as pd
 from faker import Faker
 from faker.providers.person.zh_CN import Provider as ZhPerson
 
-from omni_core.world.behaviour import MINUTES_PER_DAY, Behaviour
-from omni_core.world.params import WorldParams
-from omni_core.world.reference import (
+from omni_core.reference import (
     AGE_BAND_WEIGHTS,
     AGE_BANDS,
     CATEGORIES,
@@ -27,6 +25,8 @@ from omni_core.world.reference import (
     STORE_CITIES,
     WAREHOUSES,
 )
+from omni_core.world.behaviour import MINUTES_PER_DAY, Behaviour
+from omni_core.world.params import WorldParams
 
 # Overseas markets served by the cross-border channels: country, weight, channel weights.
 OVERSEAS = (
@@ -106,13 +106,15 @@ def build_population(params: WorldParams, model: Behaviour, rng: np.random.Gener
     cat_w = np.array([c[7] for c in CATEGORIES])
     sku_cat = np.sort(rng.choice(n_cat, size=params.skus, p=cat_w / cat_w.sum()))
     # Every category gets at least one SKU.
-    sku_cat[: n_cat] = np.arange(n_cat)
+    sku_cat[:n_cat] = np.arange(n_cat)
     sku_cat = np.sort(sku_cat)
     mean_price = np.array([c[3] for c in CATEGORIES])[sku_cat]
     sigma = np.array([c[4] for c in CATEGORIES])[sku_cat]
-    price = np.round(mean_price * np.exp(rng.normal(-sigma**2 / 2, sigma)), 0) - 0.1
+    price = np.round(mean_price * np.exp(rng.normal(-(sigma**2) / 2, sigma)), 0) - 0.1
     price = np.maximum(price, 9.9)
-    cost_ratio = np.array([c[5] for c in CATEGORIES])[sku_cat] * rng.uniform(0.85, 1.15, params.skus)
+    cost_ratio = np.array([c[5] for c in CATEGORIES])[sku_cat] * rng.uniform(
+        0.85, 1.15, params.skus
+    )
     popularity = rng.pareto(1.2, params.skus) + 0.2
     is_hot = np.zeros(params.skus, dtype=bool)
     for k in range(n_cat):
@@ -151,7 +153,9 @@ def build_population(params: WorldParams, model: Behaviour, rng: np.random.Gener
     locs = [(w[0], w[1], w[2], w[3], None, w[4]) for w in WAREHOUSES]
     for i, name in enumerate(STORE_CITIES[: params.stores]):
         cid = city_by_name[name]
-        locs.append((f"ST_{i + 1:02d}", "store", f"{name}旗舰店", prov_by_city[cid], cid, "offline"))
+        locs.append(
+            (f"ST_{i + 1:02d}", "store", f"{name}旗舰店", prov_by_city[cid], cid, "offline")
+        )
     loc = pd.DataFrame(locs, columns=["location_id", "kind", "name", "province", "city_id",
                                       "serves"])  # fmt: skip
     loc["city_id"] = loc["city_id"].astype("Int32")
@@ -183,14 +187,18 @@ def build_population(params: WorldParams, model: Behaviour, rng: np.random.Gener
     province_idx = np.where(overseas, len(PROVINCES) + ctry, city_prov_idx[city_idx])
     tier = np.where(overseas, 0, city_tier[city_idx]).astype(np.int8)
 
-    age_idx = rng.choice(len(AGE_BANDS), size=n, p=np.array(AGE_BAND_WEIGHTS) / sum(AGE_BAND_WEIGHTS))
+    age_idx = rng.choice(
+        len(AGE_BANDS), size=n, p=np.array(AGE_BAND_WEIGHTS) / sum(AGE_BAND_WEIGHTS)
+    )
     low = np.array([18, 25, 30, 35, 40, 50])[age_idx]
     high = np.array([24, 29, 34, 39, 49, 65])[age_idx]
     ref_year = params.start.year
     birth_year = (ref_year - rng.integers(low, high + 1)).astype(np.int16)
     gender = np.where(rng.random(n) < 0.62, "F", "M").astype(object)
     occupation = np.array(OCCUPATIONS, dtype=object)[
-        rng.choice(len(OCCUPATIONS), size=n, p=np.array(OCCUPATION_WEIGHTS) / sum(OCCUPATION_WEIGHTS))
+        rng.choice(
+            len(OCCUPATIONS), size=n, p=np.array(OCCUPATION_WEIGHTS) / sum(OCCUPATION_WEIGHTS)
+        )
     ]
     young = age_idx == 0
     senior = age_idx >= 3
@@ -289,7 +297,7 @@ def build_population(params: WorldParams, model: Behaviour, rng: np.random.Gener
 
     # ---------------------------------------------------------------- KOLs (doc: 1/20/79 %)
     kol_channels = [c for c in ("douyin", "kuaishou", "xiaohongshu", "tiktok_shop", "tmall")
-                    if c in model.channel_ids]  # fmt: skip
+                    if c in model.channel_ids] or list(model.channel_ids)  # fmt: skip
     nk = params.kols
     tier_draw = rng.choice(3, size=nk, p=[0.01, 0.20, 0.79])
     tier_draw[0] = 0  # at least one head account
@@ -297,7 +305,9 @@ def build_population(params: WorldParams, model: Behaviour, rng: np.random.Gener
     followers = np.where(
         tier_draw == 0,
         rng.lognormal(np.log(5e6), 0.5, nk),
-        np.where(tier_draw == 1, rng.lognormal(np.log(3e5), 0.6, nk), rng.lognormal(np.log(8e3), 0.8, nk)),
+        np.where(
+            tier_draw == 1, rng.lognormal(np.log(3e5), 0.6, nk), rng.lognormal(np.log(8e3), 0.8, nk)
+        ),
     ).astype(np.int64)
     handles = [faker.user_name() for _ in range(nk)]
     kols = pd.DataFrame(
@@ -315,7 +325,9 @@ def build_population(params: WorldParams, model: Behaviour, rng: np.random.Gener
         }
     )
     # One brand self-broadcast account per live-capable channel.
-    live_channels = [c for c in model.channel_ids if any(s == "live" for s, _ in CHANNEL_BY_ID[c].sources)]
+    live_channels = [
+        c for c in model.channel_ids if any(s == "live" for s, _ in CHANNEL_BY_ID[c].sources)
+    ]
     brand = pd.DataFrame(
         {
             "kol_id": np.arange(nk + 1, nk + 1 + len(live_channels), dtype=np.int32),
@@ -378,7 +390,9 @@ def _campaigns(
                 ("newyear", "年货节", dt.date(y, 1, 3), dt.date(y, 1, 22), "conversion"),
             ]
         launch_day = start + dt.timedelta(days=int(rng.integers(0, max(1, params.days - 14))))
-        cands.append(("launch", "新品首发", launch_day, launch_day + dt.timedelta(days=13), "launch"))
+        cands.append(
+            ("launch", "新品首发", launch_day, launch_day + dt.timedelta(days=13), "launch")
+        )
         for ev, label, s, e, obj in cands:
             s2, e2 = max(s, start), min(e, end)
             if s2 > e2:
@@ -428,7 +442,11 @@ def _keywords(model: Behaviour, rng: np.random.Generator) -> pd.DataFrame:
             ]
             for _ in range(3):
                 a, b = rng.choice(len(mods), 2, replace=False)
-                intent = "informational" if mods[b] in ("测评", "怎么选", "哪个牌子好") else "transactional"
+                intent = (
+                    "informational"
+                    if mods[b] in ("测评", "怎么选", "哪个牌子好")
+                    else "transactional"
+                )
                 terms.append((f"{c[1]} {mods[a]} {mods[b]}", intent, False, 3))
             for text, intent, brand, words in terms:
                 if brand and text == BRAND and c[0] != CATEGORIES[0][0]:

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from omni_core.world.behaviour import MINUTES_PER_DAY, Behaviour, DayTable
-from omni_core.world.population import Population, geo_vocab
-from omni_core.world.reference import (
-    DOMESTIC_CARRIERS,
+from omni_core.reference import (
     CATEGORIES,
     DEVICE_TYPES,
+    DOMESTIC_CARRIERS,
     EVENT_TYPES,
     SOURCES,
 )
+from omni_core.world.behaviour import MINUTES_PER_DAY, Behaviour, DayTable
+from omni_core.world.population import Population, geo_vocab
 
 STAGE_EXPOSURE, STAGE_CLICK, STAGE_VISIT, STAGE_CART, STAGE_ORDER, STAGE_PAY = range(1, 7)
 US_PER_MIN = 60_000_000
@@ -98,9 +98,11 @@ class WorldContext:
         self.camp_creative_n = np.diff(np.append(first_cr, len(cr)))
         kw = t["keywords"]
         self.kw_channel = pd.Categorical(kw["channel_id"], categories=model.channel_ids).codes
-        intent_mult = kw["intent"].map(
-            {"navigational": 1.5, "transactional": 1.15, "informational": 0.6}
-        ).to_numpy()
+        intent_mult = (
+            kw["intent"]
+            .map({"navigational": 1.5, "transactional": 1.15, "informational": 0.6})
+            .to_numpy()
+        )
         pop_w = 1.0 / (np.arange(len(kw)) % 8 + 1.0) ** 0.9  # head terms first in each group
         self.kw_mult = np.ones(len(kw))
         self.kw_cum: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -262,7 +264,9 @@ def walk_funnel(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> Ses
     rates = model.rates
     n = len(s)
     day = np.minimum(s.t_us // (US_PER_MIN * MINUTES_PER_DAY), len(ctx.days.dates) - 1)
-    kwm = np.where(s.keyword >= 0, ctx.kw_mult[np.maximum(s.keyword, 0)], 1.0)
+    kwm = np.ones(n)
+    if len(ctx.kw_mult):
+        kwm = np.where(s.keyword >= 0, ctx.kw_mult[np.maximum(s.keyword, 0)], 1.0)
     probs = np.stack(
         [
             rates["p_click"][s.channel] * _creative_lift(ctx, s),
@@ -276,7 +280,7 @@ def walk_funnel(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> Ses
         ],
         axis=1,
     )
-    probs = np.clip(probs, 0.0, 0.97)
+    probs = np.clip(probs, 0.0, 0.995)
     passed = rng.random((n, 5)) < probs
     reached = 1 + np.cumprod(passed, axis=1).sum(1)
     fav_p = 0.10 * np.where(ctx.days.cart[day] > 1.0, 1.8, 1.0)
@@ -292,6 +296,7 @@ def walk_funnel(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> Ses
     stage[:, 4] = stage[:, 2] + (dwell * rng.uniform(0.3, 0.95, n) * sec).astype(np.int64)
     stage[:, 5] = stage[:, 4] + (rng.lognormal(np.log(90), 0.8, n) * sec).astype(np.int64)
     stage[:, 6] = stage[:, 5] + (rng.lognormal(np.log(30), 0.7, n) * sec).astype(np.int64)
+    stage -= stage % 1000  # millisecond precision, like a real event log
     s.reached = reached.astype(np.int8)
     s.favorite = favorite
     s.stage_us = stage
@@ -334,7 +339,9 @@ def events_frame(
             "ts": _to_ts(start, ts),
             "session_id": session_id[idx],
             "user_id": (user + 1).astype(np.int64),
-            "channel_id": pd.Categorical.from_codes(s.channel[idx], categories=ctx.model.channel_ids),
+            "channel_id": pd.Categorical.from_codes(
+                s.channel[idx], categories=ctx.model.channel_ids
+            ),
             "event_type": pd.Categorical.from_codes(etype, categories=list(EVENT_TYPES)),
             "source": pd.Categorical.from_codes(s.source[idx], categories=list(SOURCES)),
             "device_type": pd.Categorical.from_codes(
@@ -453,7 +460,9 @@ def orders_frames(
             "is_member": member,
             "status": np.where(paid, "paid", "unpaid").astype(object),
             "carrier": np.where(paid, carrier, None).astype(object),
-            "delivered_ts": _to_ts(start, np.where(delivered_ok, delivered_us, 0), valid=delivered_ok),
+            "delivered_ts": _to_ts(
+                start, np.where(delivered_ok, delivered_us, 0), valid=delivered_ok
+            ),
         }
     )
     return orders, lines
@@ -510,7 +519,9 @@ def _within_group_index(counts: np.ndarray) -> np.ndarray:
 
 def _nullable(values: np.ndarray, valid: np.ndarray) -> pd.arrays.IntegerArray:
     """A nullable integer array (SQL NULL where not valid)."""
-    arr = pd.array(np.where(valid, values, 0), dtype="Int64" if values.dtype == np.int64 else "Int32")
+    arr = pd.array(
+        np.where(valid, values, 0), dtype="Int64" if values.dtype == np.int64 else "Int32"
+    )
     arr[~valid] = pd.NA
     return arr
 

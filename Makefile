@@ -1,0 +1,41 @@
+# Omni War Room: `make run` serves the app on the bundled demo world; `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+
+.PHONY: run test install lint format bench sample-data clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/omni load-demo
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python bench/bench_world_metrics.py
+
+# Rebuild the committed demo world byte for byte (parameters in omni_core/datasets.py).
+sample-data: install
+	$(BIN)/omni build-world --users 20000 --days 60 --start 2025-10-01 --seed 7 --out sample_data/demo
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache tests/_artifacts

@@ -1,0 +1,133 @@
+"""Benchmark: world build + write, and the metric query set vs pandas and vs hand-written SQL.
+
+Prints medians of several runs and ratios measured in the same run (never asserted in tests):
+
+- build: ``build_world`` + transactional write of worlds of about 1M and 10M events;
+- metrics: each metric of ``omni_core.metrics.METRICS`` through Ibis on DuckDB, against the
+  same computation in pandas (``omni_core.metrics.pandas_ref``) on frames already in memory;
+- overhead: Ibis expression vs the hand-written DuckDB SQL of the same query.
+
+Usage: ``python bench/bench_world_metrics.py [--sizes 1e6,1e7] [--repeat 5]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from omni_core.datasets import write_world
+from omni_core.metrics import METRICS
+from omni_core.metrics import pandas_ref as pdr
+from omni_core.warehouse import Warehouse
+from omni_core.world import WorldParams, build_world
+
+EVENTS_PER_USER = 31.0  # measured on 60-day worlds with the default parameters
+
+PANDAS = {
+    "kpi_total": lambda t: pdr.kpis_pd(t),
+    "kpi_by_channel_day": lambda t: pdr.kpis_pd(t, by=["channel"], bucket="day"),
+    "kpi_by_province": lambda t: pdr.kpis_pd(t, by=["province"]),
+    "kpi_by_category_day": lambda t: pdr.kpis_pd(t, by=["category"], bucket="day"),
+    "kpi_by_campaign": lambda t: pdr.kpis_pd(t, by=["campaign"]),
+    "kpi_by_hour": lambda t: pdr.kpis_pd(t, bucket="hour"),
+    "funnel_by_channel": lambda t: pdr.funnel_pd(t),
+    "rfm": lambda t: pdr.rfm_pd(t),
+    "touch_events": lambda t: pdr.touch_events_pd(t),
+}
+
+HAND_SQL = {
+    "funnel_by_channel": """
+        SELECT channel_id AS channel, CAST(event_type AS VARCHAR) AS stage,
+               count(DISTINCT user_id) AS users, count(DISTINCT session_id) AS sessions,
+               count(*) AS events
+        FROM world.events GROUP BY 1, 2 ORDER BY 1, 2""",
+    "kpi_by_channel_day": """
+        WITH s AS (SELECT date_trunc('day', pay_ts) b, channel_id c, sum(amount) gmv,
+                          count(*) orders, count(DISTINCT user_id) buyers,
+                          sum(CASE WHEN campaign_id IS NOT NULL THEN amount ELSE 0 END) att
+                   FROM world.orders WHERE pay_ts IS NOT NULL GROUP BY 1, 2),
+             v AS (SELECT date_trunc('day', ts) b, channel_id c, count(DISTINCT user_id) uv
+                   FROM world.events WHERE event_type = 'page_view' GROUP BY 1, 2),
+             r AS (SELECT date_trunc('day', o.pay_ts) b, o.channel_id c,
+                          sum(r.refund_amount) refund
+                   FROM world.orders o JOIN world.returns r USING (order_id)
+                   WHERE o.pay_ts IS NOT NULL AND r.refund_ts IS NOT NULL GROUP BY 1, 2),
+             a AS (SELECT date_trunc('day', ts_hour) b, channel_id c, sum(spend) spend
+                   FROM world.ad_spend GROUP BY 1, 2),
+             k AS (SELECT b, c FROM s UNION SELECT b, c FROM v UNION SELECT b, c FROM r
+                   UNION SELECT b, c FROM a)
+        SELECT k.b AS bucket, k.c AS channel, coalesce(gmv, 0) gmv, coalesce(orders, 0) orders,
+               coalesce(buyers, 0) buyers, coalesce(uv, 0) uv, coalesce(refund, 0) refund,
+               coalesce(spend, 0) spend, buyers / nullif(uv, 0) AS conversion,
+               gmv / nullif(orders, 0) AS aov, att / nullif(spend, 0) AS roas
+        FROM k LEFT JOIN s USING (b, c) LEFT JOIN v USING (b, c) LEFT JOIN r USING (b, c)
+        LEFT JOIN a USING (b, c) ORDER BY 1, 2""",
+    "rfm": """
+        WITH p AS (SELECT * FROM world.orders WHERE pay_ts IS NOT NULL),
+             m AS (SELECT floor(epoch(max(pay_ts)))::BIGINT AS asof FROM p)
+        SELECT user_id, count(*) orders, count(DISTINCT CAST(pay_ts AS DATE)) purchase_days,
+               sum(amount) monetary, count(DISTINCT CAST(pay_ts AS DATE)) - 1 frequency,
+               (max(floor(epoch(pay_ts))) - min(floor(epoch(pay_ts)))) / 86400 recency_days,
+               (any_value(m.asof) - min(floor(epoch(pay_ts)))) / 86400 T_days
+        FROM p, m GROUP BY user_id ORDER BY user_id""",
+}
+
+
+def median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def run(sizes: list[float], repeat: int) -> None:
+    print(f"{'size':>6} {'users':>8} {'events':>11} {'build s':>8} {'write s':>8} {'total s':>8}")
+    for size in sizes:
+        users = int(size / EVENTS_PER_USER)
+        params = WorldParams(seed=1, users=users, days=60)
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            world = build_world(params)
+            t1 = time.perf_counter()
+            wh = Warehouse(f"duckdb:///{tmp}/bench.duckdb")
+            write_world(wh, world)
+            t2 = time.perf_counter()
+            print(f"{size:>6.0e} {users:>8,} {world.n_events:>11,} {t1 - t0:>8.2f} {t2 - t1:>8.2f}"
+                  f" {t2 - t0:>8.2f}")  # fmt: skip
+            t = wh.tables()
+            print(f"\n  metric query set at {world.n_events:,} events (median of {repeat})")
+            print(f"  {'metric':<22} {'ibis ms':>9} {'pandas ms':>10} {'pandas/ibis':>12}"
+                  f" {'sql ms':>8} {'ibis/sql':>9}")  # fmt: skip
+            for name, build in METRICS.items():
+                expr = build(t)
+                ib = median_time(lambda e=expr, w=wh: w.query(e), repeat)
+                pd_t = median_time(
+                    lambda n=name, tb=world.tables: PANDAS[n](tb), max(1, repeat // 2)
+                )
+                if name in HAND_SQL:
+                    q = HAND_SQL[name]
+                    sq = median_time(lambda q=q, w=wh: w.con.execute(q).df(), repeat)
+                    extra = f"{sq * 1e3:>8.1f} {ib / sq:>9.2f}"
+                else:
+                    extra = f"{'':>8} {'':>9}"
+                print(
+                    f"  {name:<22} {ib * 1e3:>9.1f} {pd_t * 1e3:>10.1f} {pd_t / ib:>12.1f} {extra}"
+                )
+            print()
+            wh.close()
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1e6,1e7", help="comma-separated event counts")
+    ap.add_argument("--repeat", type=int, default=5)
+    a = ap.parse_args()
+    run([float(x) for x in a.sizes.split(",")], a.repeat)

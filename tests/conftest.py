@@ -1,0 +1,33 @@
+"""Shared fixtures: one small world (the same code that builds the demo) and its warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from omni_core.datasets import write_world
+from omni_core.warehouse import Warehouse
+from omni_core.world import World, WorldParams, build_world
+
+SMALL = WorldParams(seed=3, start=dt.date(2025, 10, 1), days=60, users=2500)
+
+
+@pytest.fixture(scope="session")
+def small_world() -> World:
+    """A 2,500-user, 60-day world spanning Double 11."""
+    return build_world(SMALL)
+
+
+@pytest.fixture(scope="session")
+def tables(small_world: World) -> dict:
+    return small_world.tables
+
+
+@pytest.fixture(scope="session")
+def wh(small_world: World) -> Warehouse:
+    """An in-memory warehouse holding the small world as dataset ``world``."""
+    w = Warehouse("duckdb://:memory:")
+    write_world(w, small_world)
+    yield w
+    w.close()

@@ -1,0 +1,93 @@
+"""The warehouse: transactional writes that lose nothing, datasets, Parquet round trips."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from omni_core.datasets import ensure_demo, save_world, write_world
+from omni_core.warehouse import Warehouse, check_dataset_name
+from omni_core.world import WorldParams, build_world
+
+
+@pytest.fixture()
+def tiny():
+    return build_world(WorldParams(seed=2, users=200, days=5))
+
+
+def test_a_failing_write_leaves_the_warehouse_exactly_as_before(tmp_path, tiny):
+    wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    write_world(wh, tiny)
+    before = wh.checksum()
+    broken = dict(tiny.tables)
+    broken["orders"] = broken["orders"].drop(columns=["amount"])  # a required column missing
+    with pytest.raises(Exception, match="amount"):
+        wh.write_tables(broken, "world", meta={})
+    assert wh.checksum() == before
+    # A failure while replacing a different dataset leaves both untouched.
+    bad = dict(tiny.tables, events=pd.DataFrame({"ts": ["not a time"]}))
+    with pytest.raises(Exception):  # noqa: B017 - any engine error, the point is the rollback
+        wh.write_tables(bad, "other", meta={})
+    assert wh.datasets() == ["world"]
+    assert wh.checksum() == before
+    wh.close()
+    # ... and it survives a reopen.
+    wh2 = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    assert wh2.checksum() == before
+    wh2.close()
+
+
+def test_datasets_are_separate_and_named_safely(tiny):
+    wh = Warehouse("duckdb://:memory:")
+    write_world(wh, tiny, "world")
+    write_world(wh, build_world(WorldParams(seed=9, users=150, days=3)), "second")
+    assert wh.datasets() == ["second", "world"]
+    assert wh.row_counts("world")["users"] == 200
+    assert wh.row_counts("second")["users"] == 150
+    assert wh.meta("second")["params"]["seed"] == 9
+    wh.drop_dataset("second")
+    assert wh.datasets() == ["world"]
+    for bad in ["World", "1abc", "a-b", "main", "x" * 70, "", "drop table;"]:
+        with pytest.raises(ValueError, match="dataset name"):
+            check_dataset_name(bad)
+
+
+def test_parquet_round_trip_and_demo_loading(tmp_path, tiny):
+    save_world(tiny, tmp_path / "p")
+    assert (tmp_path / "p" / "world.json").exists()
+    wh = Warehouse("duckdb://:memory:")
+    assert ensure_demo(wh, folder=tmp_path / "p") is True
+    assert ensure_demo(wh, folder=tmp_path / "p") is False
+    mem = Warehouse("duckdb://:memory:")
+    write_world(mem, tiny)
+    assert wh.checksum() == mem.checksum()
+    with pytest.raises(FileNotFoundError):
+        wh.load_parquet(tmp_path / "empty", "x")
+
+
+def test_append_is_atomic(tiny):
+    wh = Warehouse("duckdb://:memory:")
+    write_world(wh, tiny)
+    n = wh.row_counts()["events"]
+    ev = tiny.tables["events"].head(10)
+    wh.append("world", {"events": ev})
+    assert wh.row_counts()["events"] == n + 10
+    before = wh.checksum()
+    with pytest.raises(Exception):  # noqa: B017
+        wh.append("world", {"events": ev, "orders": pd.DataFrame({"order_id": [None]})})
+    assert wh.checksum() == before
+
+
+def test_enum_columns_are_strings_to_ibis(wh):
+    schema = wh.table("events").schema()
+    assert schema["event_type"].is_string()
+    assert schema["channel_id"].is_string()
+
+
+def test_a_warehouse_file_is_created_under_the_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMNI_DATA_DIR", str(tmp_path / "d"))
+    monkeypatch.delenv("OMNI_WAREHOUSE", raising=False)
+    wh = Warehouse()
+    assert (tmp_path / "d" / "omni.duckdb").exists()
+    assert wh.datasets() == []
+    wh.close()

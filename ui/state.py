@@ -1,0 +1,71 @@
+"""Shared app state: the cached warehouse, the chosen dataset and the language."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from omni_core.datasets import ensure_demo
+from omni_core.i18n import LANGS
+from omni_core.i18n import t as _t
+from omni_core.warehouse import DEFAULT_DATASET, Warehouse
+
+
+@st.cache_resource(show_spinner=False)
+def warehouse() -> Warehouse:
+    """One warehouse per server process (DuckDB allows one writer per file); demo loaded once."""
+    wh = Warehouse()
+    ensure_demo(wh)
+    return wh
+
+
+def lang() -> str:
+    """Current UI language: ``?lang=en`` in the URL, else the session's choice, else 中文."""
+    q = st.query_params.get("lang")
+    if q in LANGS and "lang" not in st.session_state:
+        st.session_state["lang"] = q
+    value = st.session_state.get("lang", "zh")
+    return value if value in LANGS else "zh"
+
+
+def t(key: str) -> str:
+    """Label in the current language."""
+    return _t(key, lang())
+
+
+def dataset() -> str:
+    """The dataset every page reads (kept valid if datasets change)."""
+    names = warehouse().datasets()
+    current = st.session_state.get("dataset", DEFAULT_DATASET)
+    if current not in names:
+        current = DEFAULT_DATASET if DEFAULT_DATASET in names else (names[0] if names else "")
+        st.session_state["dataset"] = current
+    return current
+
+
+def data_version(name: str) -> str:
+    """A cache key that changes when a dataset is rewritten."""
+    meta = warehouse().meta(name) if name in warehouse().datasets() else {}
+    return str(meta.get("created", "")) + str(meta.get("params", ""))
+
+
+def sidebar() -> None:
+    """Language and dataset switches shown on every page."""
+    with st.sidebar:
+        choice = st.radio(
+            _t("language", lang()),
+            LANGS,
+            index=LANGS.index(lang()),
+            format_func=lambda x: "中文" if x == "zh" else "English",
+            horizontal=True,
+            key="lang_radio",
+        )
+        if choice != st.session_state.get("lang"):
+            st.session_state["lang"] = choice
+            st.rerun()
+        names = warehouse().datasets()
+        if names:
+            current = dataset()
+            picked = st.selectbox(t("dataset"), names, index=names.index(current))
+            if picked != current:
+                st.session_state["dataset"] = picked
+                st.rerun()
