@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state
+from ui import nav, state
 
 st.set_page_config(
     page_title="全域营销作战室 Omni War Room",
@@ -12,18 +12,20 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="expanded",
 )
-st.markdown(
-    "<style>.omni-sub{color:#8FA3BF;font-size:0.95rem;letter-spacing:0.02em}</style>",
-    unsafe_allow_html=True,
-)
-
+state.inject_css()
 lang = state.lang()
-pages = {
-    state.t("section_data"): [
-        st.Page("pages/data.py", title=state.t("data_title"), icon="🗄️", url_path="data",
-                default=True),
-    ],
-}  # fmt: skip
+pages: dict[str, list] = {}
+first = True
+for (zh, en), entries in nav.SECTIONS:
+    items = []
+    for file, title_zh, title_en, icon, url in nav.available(entries):
+        items.append(
+            st.Page(f"pages/{file}", title=title_en if lang == "en" else title_zh, icon=icon,
+                    url_path=url, default=first)
+        )  # fmt: skip
+        first = False
+    if items:
+        pages[en if lang == "en" else zh] = items
 pg = st.navigation(pages)
 state.sidebar()
 pg.run()

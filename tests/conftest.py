@@ -31,3 +31,25 @@ def wh(small_world: World) -> Warehouse:
     write_world(w, small_world)
     yield w
     w.close()
+
+
+APP_PARAMS = WorldParams(seed=4, start=dt.date(2025, 10, 1), days=60, users=1200)
+
+
+@pytest.fixture(scope="session")
+def app_warehouse(tmp_path_factory):
+    """A small world in a DuckDB file that app tests (streamlit.testing) point the app at."""
+    import streamlit as st
+
+    path = tmp_path_factory.mktemp("appwh") / "app.duckdb"
+    w = Warehouse(f"duckdb:///{path}")
+    write_world(w, build_world(APP_PARAMS))
+    w.close()
+    mp = pytest.MonkeyPatch()
+    mp.setenv("OMNI_WAREHOUSE", f"duckdb:///{path}")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield path
+    mp.undo()
+    st.cache_resource.clear()
+    st.cache_data.clear()

@@ -28,8 +28,27 @@ def lang() -> str:
 
 
 def t(key: str) -> str:
-    """Label in the current language."""
+    """Label in the current language (keys of ``omni_core.i18n.LABELS``)."""
     return _t(key, lang())
+
+
+def tr(zh: str, en: str) -> str:
+    """Inline bilingual label: the Chinese or English text for the current language."""
+    return en if lang() == "en" else zh
+
+
+CSS = """
+<style>
+.omni-sub {color:#8FA3BF; font-size:0.95rem; letter-spacing:0.02em}
+.omni-doc {border-left:3px solid #FFC53D; padding:0.3rem 0.8rem; color:#C9D6EA;
+           background:rgba(255,197,61,0.06); margin:0.2rem 0 0.8rem 0; font-size:0.92rem}
+</style>
+"""
+
+
+def inject_css() -> None:
+    """Shared CSS of every page."""
+    st.markdown(CSS, unsafe_allow_html=True)
 
 
 def dataset() -> str:

@@ -61,3 +61,16 @@ def bar(
     """A bar chart."""
     fig = px.bar(frame, x=x, y=y, color=color, labels=labels, orientation=orientation)
     return _finish(fig, title, height)
+
+
+def reference_line(
+    fig: go.Figure, value: float, label: str, *, axis: str = "y", color: str = "#FFC53D"
+) -> go.Figure:
+    """Add a dashed reference line (e.g. a figure from the source document) with its label."""
+    kw = dict(line_dash="dash", line_color=color, annotation_text=label,
+              annotation_font_color=color)  # fmt: skip
+    if axis == "y":
+        fig.add_hline(y=value, annotation_position="top left", **kw)
+    else:
+        fig.add_vline(x=value, annotation_position="top right", **kw)
+    return fig
