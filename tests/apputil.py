@@ -26,5 +26,7 @@ def run_page(page: str, lang: str = "zh", timeout: float = 120, **state) -> AppT
 def texts(at: AppTest) -> str:
     """All markdown, headers, captions and titles of a run, joined (for assertions)."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [h.value for h in at.subheader] + [h.value for h in at.header] + [t.value for t in at.title]
+    parts += (
+        [h.value for h in at.subheader] + [h.value for h in at.header] + [t.value for t in at.title]
+    )
     return "\n".join(str(p) for p in parts)

@@ -35,7 +35,9 @@ SECTIONS = [
 ]
 
 
-def available(entries: list[tuple[str, str, str, str, str]]) -> list[tuple[str, str, str, str, str]]:
+def available(
+    entries: list[tuple[str, str, str, str, str]],
+) -> list[tuple[str, str, str, str, str]]:
     """Entries whose page file exists."""
     return [e for e in entries if (ROOT / "pages" / e[0]).exists()]
 
