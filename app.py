@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import nav, state
+from ui import kiosk, nav, state
 
 st.set_page_config(
     page_title="全域营销作战室 Omni War Room",
     page_icon="📊",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="collapsed" if kiosk.kiosk() else "expanded",
 )
 state.inject_css()
 lang = state.lang()
@@ -26,6 +26,8 @@ for (zh, en), entries in nav.SECTIONS:
         first = False
     if items:
         pages[en if lang == "en" else zh] = items
-pg = st.navigation(pages)
-state.sidebar()
+pg = st.navigation(pages, position="hidden" if kiosk.kiosk() else "sidebar")
+kiosk.apply()
+if not kiosk.kiosk():
+    state.sidebar()
 pg.run()

@@ -229,6 +229,8 @@ class Warehouse:
             try:
                 for name, df in frames.items():
                     cols = ", ".join(f'"{c}"' for c in _columns(name, df))
+                    if isinstance(df, pd.DataFrame):  # Arrow registers ~10x faster than pandas
+                        df = pa.Table.from_pandas(df, preserve_index=False)
                     con.register("_append_src", df)
                     con.execute(
                         f'INSERT INTO "{dataset}"."{name}" ({cols}) SELECT {cols} FROM _append_src'

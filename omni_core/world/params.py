@@ -54,6 +54,8 @@ DEFAULT_CALENDAR: tuple[PromoPhase, ...] = (
                discount=0.20, hour_peaks=((0, 5.0), (1, 2.5), (20, 1.3), (21, 1.3))),
     PromoPhase("double11", "双11 返场", (11, 12), (11, 13), traffic=1.15, order=1.05,
                discount=0.08),
+    PromoPhase("double12", "双12 年终盛典", (12, 12), (12, 12), traffic=1.8, order=1.3,
+               discount=0.12, hour_peaks=((0, 2.5), (20, 1.3), (21, 1.3))),
 )  # fmt: skip
 
 # Relative session intensity by hour of day (Chinese e-commerce: night trough, evening peak).
@@ -106,6 +108,24 @@ class WorldParams:
     def with_(self, **changes: Any) -> WorldParams:
         """A copy with some parameters changed (validated)."""
         return replace(self, **changes)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> WorldParams:
+        """Rebuild parameters saved by ``to_dict`` (the calendar by event names)."""
+        kw: dict[str, Any] = {}
+        names = {f.name for f in fields(cls)}
+        for k, v in d.items():
+            if k not in names:
+                continue
+            if k == "start":
+                kw[k] = dt.date.fromisoformat(v)
+            elif k == "calendar":
+                kw[k] = tuple(p for p in DEFAULT_CALENDAR if p.event in set(v))
+            elif k in ("channels", "hour_profile", "weekday_profile"):
+                kw[k] = tuple(v)
+            else:
+                kw[k] = v
+        return cls(**kw)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly summary of the scalar parameters (the calendar by name)."""

@@ -118,6 +118,20 @@ class WorldContext:
         self.channel_dwell = np.array([ch.dwell_mean_s for ch in model.channels])
         self.channel_paid = np.array([ch.paid_share for ch in model.channels])
         self.geo = geo_vocab()
+        # Routing lookups: region and regional warehouse per geography code, store per city.
+        prov = t["provinces"].set_index("province")["region"].to_dict()
+        locs = t["locations"]
+        region_wh = {r: lid for lid, kind, r in locs[["location_id", "kind", "serves"]].itertuples(
+            index=False) if kind == "warehouse"}  # fmt: skip
+        self.geo_region = np.array([prov.get(g) for g in self.geo], dtype=object)
+        self.geo_warehouse = np.array([region_wh.get(prov.get(g), "WH_EAST") for g in self.geo],
+                                      dtype=object)  # fmt: skip
+        stores = locs[locs["kind"] == "store"]
+        self.store_ids = stores["location_id"].to_numpy(dtype=object)
+        n_city = int(t["cities"]["city_id"].max()) + 1
+        self.city_store = np.full(n_city, None, dtype=object)
+        for cid, lid in zip(stores["city_id"].astype(int), stores["location_id"], strict=True):
+            self.city_store[cid] = lid
 
 
 def simulate_sessions(
@@ -253,12 +267,18 @@ def _creative_lift(ctx: WorldContext, s: Sessions) -> np.ndarray:
     return lift
 
 
-def walk_funnel(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> Sessions:
+def walk_funnel(
+    ctx: WorldContext,
+    s: Sessions,
+    rng: np.random.Generator,
+    stage_mult: np.ndarray | None = None,
+) -> Sessions:
     """Decide the last stage each session reaches and the time of every event.
 
     P(click) = p_click[c] x creative lift; P(visit | click) = p_visit[c];
     P(cart | visit) = p_cart[c] x source multiplier x keyword-intent multiplier x promo cart;
     P(order | cart) = p_order[c] x promo order; P(pay | order) = p_pay[c].
+    ``stage_mult`` (sessions x 5) multiplies those five probabilities (live incidents).
     """
     model = ctx.model
     rates = model.rates
@@ -280,6 +300,8 @@ def walk_funnel(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> Ses
         ],
         axis=1,
     )
+    if stage_mult is not None:
+        probs = probs * stage_mult
     probs = np.clip(probs, 0.0, 0.995)
     passed = rng.random((n, 5)) < probs
     reached = 1 + np.cumprod(passed, axis=1).sum(1)
@@ -473,24 +495,18 @@ def _fulfilment(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fulfilling location, carrier and delivery days of orders (vectorised routing rules)."""
     pop = ctx.pop
-    locs = pop.tables["locations"]
     n = len(user)
     ch_ids = np.array(ctx.model.channel_ids, dtype=object)[ch]
-    prov = pop.tables["provinces"].set_index("province")["region"]
-    region_wh = {r: lid for lid, kind, r in locs[["location_id", "kind", "serves"]].itertuples(
-        index=False) if kind == "warehouse"}  # fmt: skip
     geo = np.array(ctx.geo, dtype=object)[pop.province_idx[user]]
-    region = pd.Series(geo).map(prov).to_numpy(dtype=object)
-    loc = pd.Series(region).map(region_wh).fillna("WH_EAST").to_numpy(dtype=object)
+    region = ctx.geo_region[pop.province_idx[user]]
+    loc = ctx.geo_warehouse[pop.province_idx[user]]
     r = rng.random(n)
     loc = np.where((ch_ids == "jd") & (r < 0.5), "PF_JD", loc)
     loc = np.where((ch_ids == "tmall") & (r < 0.3), "PF_CAINIAO", loc)
     us_like = np.isin(geo, ["US", "GB", "DE", "JP"])
     loc = np.where(pop.is_overseas[user], np.where(us_like, "OS_US", "OS_SEA"), loc)
-    stores = locs[locs["kind"] == "store"]
-    store_by_city = dict(zip(stores["city_id"].astype(int), stores["location_id"], strict=True))
-    store_ids = stores["location_id"].to_numpy(dtype=object)
-    city_store = pd.Series(pop.city_id[user]).map(store_by_city).to_numpy(dtype=object)
+    store_ids = ctx.store_ids
+    city_store = ctx.city_store[np.maximum(pop.city_id[user], 0)]
     rand_store = store_ids[rng.integers(0, len(store_ids), n)]
     offline = ch_ids == "offline"
     loc = np.where(offline, np.where(pd.isna(city_store), rand_store, city_store), loc)
@@ -500,7 +516,7 @@ def _fulfilment(
     carrier_idx = np.where((ch_ids == "jd") & (rng.random(n) < 0.7), 1, carrier_idx)
     carrier = np.array([c[0] for c in dom], dtype=object)[carrier_idx]
     mean_days = np.array([c[4] for c in dom])[carrier_idx]
-    far = pd.Series(region).isin(["西北", "东北", "西南"]).to_numpy()
+    far = np.isin(region, ["西北", "东北", "西南"])
     days = mean_days * np.where(far, 1.35, 1.0) * rng.lognormal(-0.08, 0.4, n)
     overseas = pop.is_overseas[user]
     carrier = np.where(overseas, np.where(us_like, "fba", "overseas_wh"), carrier)

@@ -1,0 +1,231 @@
+"""Alert rules: the statistical breach test and the document's playbook rules.
+
+A metric rule compares the observed sum over a sliding window with the baseline's expectation.
+The score is a signed normal quantile: for small expectations (< 20) the exact Poisson tail
+probability of the observed count, otherwise ``(O - E) / sqrt(var)``. A breach needs both a
+significant score (``|z| >= z``) and a material effect (``|O / E - 1| >= min_effect``), so that
+big numbers do not alert on immaterial noise and small numbers do not alert on noise either.
+Ratio rules (conversion = orders / visits, payment success = pays / orders) test the numerator
+against ``denominator * expected ratio``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+SEVERITIES = ("minor", "major", "critical")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One alert rule (thresholds editable on page 09)."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    metric: str  # numerator metric (or the metric)
+    direction: str  # drop | spike
+    dims: tuple[str, ...] = ("total", "channel")
+    denominator: str | None = None  # ratio rules
+    window: int = 3  # minutes
+    z: float = 4.5
+    min_effect: float = 0.3
+    min_expected: float = 3.0
+    pending: int = 2  # consecutive breaching evaluations before firing
+    resolve_z: float = 2.0
+    resolve_after: int = 3  # consecutive calm evaluations before resolving
+    cooldown: int = 15  # minutes before the same rule/dimension may fire again
+    playbook_zh: str = ""
+    playbook_en: str = ""
+    enabled: bool = True
+    notify: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (stored in the warehouse)."""
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> Rule:
+        """Rebuild from ``to_dict`` with validation."""
+        d = dict(d)
+        d["dims"] = tuple(d.get("dims", ()))
+        r = Rule(**d)
+        validate(r)
+        return r
+
+    def with_(self, **kw: Any) -> Rule:
+        """A validated copy with some fields changed."""
+        r = replace(self, **kw)
+        validate(r)
+        return r
+
+
+def validate(r: Rule) -> None:
+    """Clear errors for nonsensical thresholds."""
+    if r.direction not in ("drop", "spike"):
+        raise ValueError(f"rule {r.id}: direction must be drop or spike")
+    if not 1 <= r.window <= 240:
+        raise ValueError(f"rule {r.id}: window must be 1..240 minutes")
+    if not 1.0 <= r.z <= 10.0:
+        raise ValueError(f"rule {r.id}: z must be within [1, 10]")
+    if not 0.0 <= r.min_effect <= 10.0:
+        raise ValueError(f"rule {r.id}: min_effect must be within [0, 10]")
+    if not 1 <= r.pending <= 30 or not 1 <= r.resolve_after <= 120:
+        raise ValueError(f"rule {r.id}: pending must be 1..30 and resolve_after 1..120")
+    if not 0 <= r.cooldown <= 24 * 60:
+        raise ValueError(f"rule {r.id}: cooldown must be 0..1440 minutes")
+    if not 0 < r.resolve_z < r.z:
+        raise ValueError(f"rule {r.id}: resolve_z must be positive and below z (hysteresis)")
+    bad = [d for d in r.dims if d not in ("total", "channel", "province", "category")]
+    if bad:
+        raise ValueError(f"rule {r.id}: unknown dimension(s) {bad}")
+
+
+DEFAULT_RULES: tuple[Rule, ...] = (
+    Rule("traffic_drop", "流量骤降", "Traffic drop", "exposures", "drop",
+         ("total", "channel", "province"), window=3, z=4.5, min_effect=0.35, min_expected=8,
+         playbook_zh="检查渠道投放与接口状态；切换备用流量入口，通知平台对接人",
+         playbook_en="Check channel delivery and API status; switch to backup traffic entrances "
+                     "and call the platform contact"),
+    Rule("traffic_spike", "流量暴涨", "Traffic spike", "exposures", "spike", ("total", "channel"),
+         window=3, z=5.0, min_effect=0.6, min_expected=8,
+         playbook_zh="扩容客服与服务器；检查异常流量（刷单/爬虫）；确认爆品库存预占",
+         playbook_en="Scale customer service and servers; check for abnormal traffic (bots, "
+                     "order brushing); confirm hot-SKU stock reservations"),
+    Rule("conversion_drop", "UV转化下滑", "UV conversion drop", "orders", "drop",
+         ("total", "channel", "province"), denominator="visits", window=5, z=4.0,
+         min_effect=0.15, min_expected=4,
+         playbook_zh="文档规则：UV转化率下降超过15% → 启用备用素材与客服话术",
+         playbook_en="Doc rule: UV conversion down more than 15% → switch to backup creatives "
+                     "and customer-service scripts"),
+    Rule("payment_failure", "支付成功率下降", "Payment success drop", "pays", "drop",
+         ("total", "channel"), denominator="orders", window=3, z=4.0, min_effect=0.2,
+         min_expected=4,
+         playbook_zh="检查支付通道；切换备用支付方式并提示用户重试（本地化支付覆盖）",
+         playbook_en="Check payment gateways; switch to backup payment methods and prompt "
+                     "buyers to retry"),
+    Rule("gmv_drop", "GMV低于预期", "GMV below plan", "gmv", "drop", ("total", "channel"),
+         window=10, z=4.5, min_effect=0.3, min_expected=8,
+         playbook_zh="定位下滑渠道/品类；加推爆品与直播间福利，复核价格与优惠券",
+         playbook_en="Locate the channel/category behind it; push hero SKUs and live-room "
+                     "offers; re-check prices and coupons"),
+    Rule("refund_surge", "退款激增", "Refund surge", "refunds", "spike", ("total", "channel"),
+         window=3, z=5.0, min_effect=1.0, min_expected=0,
+         playbook_zh="排查商品质量与物流问题；启动极速退款（文档：72小时→4小时）与舆情预案",
+         playbook_en="Investigate quality and logistics issues; open the fast-refund lane "
+                     "(doc: 72 h → 4 h) and the PR playbook"),
+)  # fmt: skip
+
+# Playbook rules that are not window statistics (evaluated by the alert engine directly).
+STOCK_RULES = {
+    "stock_out": ("爆品断货", "Hot SKU stock-out",
+                  "库存熔断：切换预售并推荐关联商品；调拨其他仓库存",
+                  "Inventory circuit breaker: switch to pre-sale and recommend related products; "
+                  "transfer stock from other locations"),
+    "circuit_breaker": ("售罄速度超计划", "Sell-through above plan",
+                        "文档规则：售罄速度超计划 → 库存熔断，切换预售，推荐关联商品",
+                        "Doc rule: sell-through above plan → inventory circuit breaker: switch to "
+                        "pre-sale and recommend related products"),
+}  # fmt: skip
+MANUAL_RULES = {
+    "pr_crisis": ("舆情危机", "PR crisis",
+                  "文档：1小时响应、4小时方案、24小时闭环",
+                  "Doc: respond within 1 h, plan within 4 h, close within 24 h"),
+    "logistics": ("物流异常", "Logistics disruption",
+                  "文档：启用3家备用快递（按成本与时效排序见下）",
+                  "Doc: switch to the 3 backup carriers (ranked by cost and speed below)"),
+}  # fmt: skip
+
+
+@dataclass
+class Evaluation:
+    """Scores of one rule over all groups at one minute."""
+
+    rule: Rule
+    observed: np.ndarray
+    expected: np.ndarray
+    z: np.ndarray
+    effect: np.ndarray  # observed / expected - 1
+    breach: np.ndarray
+    calm: np.ndarray
+    evaluated: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+
+AMOUNT_METRICS = {"gmv", "attributed_gmv", "spend", "refund_amount"}
+
+
+def score(
+    observed: np.ndarray, expected: np.ndarray, variance: np.ndarray, *, counts: bool = True
+) -> np.ndarray:
+    """Signed normal score of observed vs expected (exact Poisson tail below E = 20 for counts)."""
+    observed = np.asarray(observed, float)
+    expected = np.asarray(expected, float)
+    z = (observed - expected) / np.sqrt(np.maximum(variance, 1e-12))
+    small = (expected < 20) if counts else np.zeros(len(expected), bool)
+    if small.any():
+        o = np.round(observed[small])
+        e = np.maximum(expected[small], 1e-9)
+        low = stats.poisson.cdf(o, e)
+        high = stats.poisson.sf(o - 1, e)
+        zs = np.where(
+            o < e,
+            stats.norm.ppf(np.clip(low, 1e-300, 1)),
+            -stats.norm.ppf(np.clip(high, 1e-300, 1)),
+        )
+        zs = np.where(np.isclose(o, e), 0.0, zs)
+        z[small] = np.clip(zs, -40, 40)
+    return z
+
+
+def evaluate(
+    rule: Rule,
+    observed: np.ndarray,
+    expected: np.ndarray,
+    variance_fn: Any,
+    group_dims: np.ndarray,
+) -> Evaluation:
+    """Score one rule for every group.
+
+    ``observed`` / ``expected``: (groups, metrics-dict) accessors: callables taking a metric
+    name and returning per-group window sums; ``variance_fn(expected, metric)`` gives the
+    variance; ``group_dims`` the dimension name of each group.
+    """
+    num_o = observed(rule.metric)
+    if rule.denominator:
+        den_o = observed(rule.denominator)
+        ratio_e = np.where(
+            expected(rule.denominator) > 0,
+            expected(rule.metric) / np.maximum(expected(rule.denominator), 1e-12),
+            0.0,
+        )
+        num_e = den_o * ratio_e
+    else:
+        num_e = expected(rule.metric)
+    var = variance_fn(num_e, rule.metric)
+    amounts = rule.metric in AMOUNT_METRICS
+    z = score(num_o, num_e, var, counts=not amounts)
+    effect = np.where(num_e > 0, num_o / np.maximum(num_e, 1e-12) - 1, 0.0)
+    in_dims = np.isin(group_dims, rule.dims)
+    # Amount rules need enough expected orders behind them (min_expected counts paid orders).
+    volume = expected("pays") if amounts else num_e
+    evaluated = in_dims & (volume >= max(rule.min_expected, 1e-9)) & (num_e > 0)
+    if rule.direction == "drop":
+        breach = evaluated & (z <= -rule.z) & (effect <= -rule.min_effect)
+    else:
+        breach = evaluated & (z >= rule.z) & (effect >= rule.min_effect)
+    calm = ~evaluated | (np.abs(z) < rule.resolve_z)
+    return Evaluation(rule, num_o, num_e, z, effect, breach, calm, evaluated)
+
+
+def severity(effect: float, dim: str) -> str:
+    """critical for large effects on the total or at least 50%; major from 30%; else minor."""
+    e = abs(effect)
+    if e >= 0.5 or (dim == "total" and e >= 0.3):
+        return "critical"
+    if e >= 0.3:
+        return "major"
+    return "minor"

@@ -1,0 +1,666 @@
+"""The live engine: advances a simulated world minute by minute and keeps the war room's state.
+
+One engine per server process and dataset, shared by every viewer. Each tick simulates the
+minute ``[t, t+1)`` with the same behaviour model that built the history (the population is
+rebuilt from the dataset's parameters and seed), applies active incidents, appends the events,
+orders, lines and refunds that became visible to the warehouse in one transaction, updates the
+per-minute rollups, evaluates the alert rules and rebuilds the board snapshot once. Events of a
+session that fall after the minute (a payment 30 s later) wait in a buffer, so the stream has
+neither gaps nor overlaps with the history. Catch-up after idle time is done in bulk windows of up
+to an hour and bounded by ``max_catchup_minutes``: beyond it the clock is held, not replayed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from omni_core.alerts.baseline import Baseline, Plan
+from omni_core.alerts.engine import Alert, AlertEngine
+from omni_core.alerts.notify import Notifier
+from omni_core.alerts.rules import DEFAULT_RULES, Rule
+from omni_core.alerts.store import AlertStore
+from omni_core.live.clock import SimClock
+from omni_core.live.incidents import Incident, effects
+from omni_core.live.rollup import EVENT_METRIC, METRICS, Groups, Rollup
+from omni_core.metrics import live as lm
+from omni_core.metrics.core import time_range
+from omni_core.reference import CATEGORIES
+from omni_core.warehouse import Warehouse
+from omni_core.world.behaviour import MINUTES_PER_DAY, Behaviour
+from omni_core.world.params import WorldParams
+from omni_core.world.population import build_population
+from omni_core.world.simulate import (
+    STAGE_CLICK,
+    STAGE_PAY,
+    US_PER_MIN,
+    Sessions,
+    WorldContext,
+    events_frame,
+    orders_frames,
+    simulate_sessions,
+    walk_funnel,
+)
+
+FAR_US = 10**18
+LIVE_HORIZON_DAYS = 62
+
+
+class LiveError(RuntimeError):
+    """The dataset cannot be run live (e.g. an import without a behaviour model)."""
+
+
+class LiveEngine:
+    """See the module docstring. Thread-safe: ``advance`` holds a lock."""
+
+    def __init__(
+        self,
+        wh: Warehouse,
+        dataset: str = "world",
+        *,
+        speed: float = 60.0,
+        rules: list[Rule] | None = None,
+        notifier: Notifier | None = None,
+        history_days: int = 14,
+        max_catchup_minutes: int = 360,
+        wall: Callable[[], float] = time.monotonic,
+        persist: bool = True,
+    ) -> None:
+        meta = wh.meta(dataset)
+        if "params" not in meta:
+            raise LiveError(
+                f"dataset {dataset!r} has no simulation parameters (kind={meta.get('kind')!r}): "
+                "the live stream needs a simulated world"
+            )
+        self.wh = wh
+        self.dataset = dataset
+        self.persist = persist
+        self.params = WorldParams.from_dict(meta["params"])
+        self.max_catchup = max_catchup_minutes
+        self._lock = threading.RLock()
+        p = self.params
+        rng = np.random.default_rng(p.seed)
+        model = Behaviour(p)
+        days = model.day_table(p.start, p.days + LIVE_HORIZON_DAYS)
+        pop = build_population(p, model, rng)
+        self.ctx = WorldContext(model, pop, days)
+        self.world_start = dt.datetime.combine(p.start, dt.time())
+        self.channel_ids = model.channel_ids
+        self.geo = self.ctx.geo
+        self.categories = [c[0] for c in CATEGORIES]
+        self.groups = Groups(self.channel_ids, self.geo, self.categories)
+        t = wh.tables(dataset)
+        self._load_dimensions(t)
+        tr = wh.query(time_range(t)).iloc[0]
+        last = pd.Timestamp(tr["last_ts"]).to_pydatetime()
+        end = dt.datetime.combine(p.end, dt.time())
+        self.t = max(end, (last + dt.timedelta(minutes=1)).replace(second=0, microsecond=0))
+        self.history_start = self.t - dt.timedelta(days=history_days)
+        self.rollup = Rollup(self.groups, keep_days=history_days + 2)
+        self._seed_rollup(t)
+        self.baseline = Baseline(self.rollup, Plan(p), self._complete_days())
+        self.store = AlertStore(wh, dataset) if persist else None
+        rules = (
+            rules
+            if rules is not None
+            else (self.store.rules() if self.store else list(DEFAULT_RULES))
+        )
+        self.notifier = notifier or Notifier()
+        self.alerts = AlertEngine(
+            rules, self.groups.keys, notifier=self.notifier,
+            on_change=self.store.save if self.store else None,
+            first_id=self.store.next_id() if self.store else 1,
+        )  # fmt: skip
+        self.incidents: list[Incident] = []
+        self.clock = SimClock(self.t, speed, wall=wall)
+        self._pending_events: list[pd.DataFrame] = []
+        self._pending_orders: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+        self._hour_spend: dict[tuple[int, dt.datetime], list[float]] = {}
+        self.ticks = 0
+        self.tick_seconds: list[float] = []
+        self.last_orders = pd.DataFrame()
+        self.snapshot: dict[str, Any] = {}
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._rebuild_snapshot()
+
+    # ------------------------------------------------------------------ setup
+    def _load_dimensions(self, t: Any) -> None:
+        wh = self.wh
+        u = wh.query(t.users.select("user_id", "name", "city_id", "private_join_ts"))
+        u = u.sort_values("user_id")
+        self.user_name = u["name"].fillna("").astype(str).to_numpy()
+        city = wh.query(t.cities.select("city_id", "name_zh", "name_en"))
+        cmap = dict(zip(city["city_id"], city["name_zh"], strict=True))
+        self.user_city = np.array([cmap.get(c, "海外") if pd.notna(c) else "海外" for c in u["city_id"]],
+                                  dtype=object)  # fmt: skip
+        join = pd.to_datetime(u["private_join_ts"])
+        self.join_min = ((join - self.world_start).dt.total_seconds() / 60).to_numpy(dtype=float)
+        ids = wh.query(
+            t.events.agg(s=t.events.session_id.max()).cross_join(
+                t.orders.agg(o=t.orders.order_id.max())
+            ).cross_join(t.returns.agg(r=t.returns.return_id.max()))
+        ).iloc[0]  # fmt: skip
+        self.next_session = int(ids["s"] or 0) + 1
+        self.next_order = int(ids["o"] or 0) + 1
+        self.next_return = int(ids["r"] or 0) + 1
+        sk = wh.query(t.skus.select("sku_id", "name", "category_id", "is_hot", "price"))
+        self.sku_name = sk.set_index("sku_id")["name"]
+        hot = sk[sk["is_hot"]].sort_values("price", ascending=False)
+        self.hot_skus = hot["sku_id"].to_numpy()[:12]
+        snaps = t.inventory_snapshots
+        last_day = snaps.date.max().as_scalar()
+        st = wh.query(
+            snaps.filter(snaps.date == last_day, snaps.sku_id.isin([int(x) for x in self.hot_skus]))
+            .group_by("sku_id")
+            .agg(on_hand=snaps.on_hand.sum(), ss=snaps.safety_stock.sum(), rop=snaps.reorder_point.sum())
+        ).set_index("sku_id")  # fmt: skip
+        self.stock = {
+            int(s): {
+                "on_hand": float(st["on_hand"].get(s, 0)), "ss": float(st["ss"].get(s, 0)),
+                "rop": float(st["rop"].get(s, 0)), "on_order": 0.0, "arrive": None,
+                "sold_today": 0.0, "sold_recent": [],
+            }
+            for s in self.hot_skus
+        }  # fmt: skip
+        o = t.orders
+        recent = o.filter(o.delivered_ts.notnull()).order_by(ibis_desc(o.delivered_ts)).limit(5000)
+        self.refund_pool = wh.query(recent.select("order_id", "user_id", "channel_id", "amount"))
+        r = t.returns
+        n_ref = wh.query(r.filter(r.refund_ts.notnull()).count().name("n").as_table()).iloc[0, 0]
+        self.refund_rate = float(n_ref) / max(self.params.days * MINUTES_PER_DAY, 1)
+
+    def _seed_rollup(self, t: Any) -> None:
+        """History of the last days into the rollups (one pass of minute-grain aggregates)."""
+        s, e = self.history_start, self.t
+        ch = {c: i for i, c in enumerate(self.channel_ids)}
+        geo = {g: i for i, g in enumerate(self.geo)}
+        cat = {c: i for i, c in enumerate(self.categories)}
+        ev = self.wh.query(lm.events_by_minute(t, s, e))
+        for etype, metric in EVENT_METRIC.items():
+            f = ev[ev["event_type"] == etype]
+            self.rollup.add(
+                f["minute"].to_numpy(), metric, f["n"].to_numpy(float),
+                _codes(f["channel_id"], ch), _codes(f["province"], geo), _codes(f["category_id"], cat),
+            )  # fmt: skip
+        po = self.wh.query(lm.paid_orders_by_minute(t, s, e))
+        for metric in ("pays", "gmv", "gmv_sq", "attributed_gmv"):
+            self.rollup.add(po["minute"].to_numpy(), metric, po[metric].to_numpy(float),
+                            _codes(po["channel_id"], ch), _codes(po["province"], geo))  # fmt: skip
+        pc = self.wh.query(lm.paid_gmv_by_minute_category(t, s, e))
+        off = self.groups.offset("category")
+        for metric in ("gmv", "pays"):
+            self._add_groups_only(pc["minute"].to_numpy(), metric, pc[metric].to_numpy(float),
+                                  off + _codes(pc["category_id"], cat))  # fmt: skip
+        sp = self.wh.query(lm.spend_by_hour(t, s, e))
+        if len(sp):
+            mins = np.repeat(sp["ts_hour"].to_numpy(), 60) + np.tile(
+                np.arange(60) * np.timedelta64(60, "s"), len(sp)
+            )
+            vals = np.repeat(sp["spend"].to_numpy(float) / 60, 60)
+            self.rollup.add(mins, "spend", vals, np.repeat(_codes(sp["channel_id"], ch), 60))
+        rf = self.wh.query(lm.refunds_by_minute(t, s, e))
+        self.rollup.add(rf["minute"].to_numpy(), "refunds", rf["refunds"].to_numpy(float),
+                        _codes(rf["channel_id"], ch))  # fmt: skip
+        self.rollup.add(rf["minute"].to_numpy(), "refund_amount",
+                        rf["refund_amount"].to_numpy(float), _codes(rf["channel_id"], ch))  # fmt: skip
+        self.visitors: dict[dt.date, dict[int, int]] = {}
+        self.buyers: dict[dt.date, dict[int, int]] = {}
+        y = dt.datetime.combine(self.t.date() - dt.timedelta(days=1), dt.time())
+        for frame, store in ((lm.first_visits(t, y, e), self.visitors),
+                             (lm.first_payments(t, y, e), self.buyers)):  # fmt: skip
+            f = self.wh.query(frame)
+            for day, g in f.groupby(f["day"].dt.date):
+                minute = (g["first"].dt.hour * 60 + g["first"].dt.minute).to_numpy()
+                store[day] = dict(zip(g["user_id"].to_numpy(), minute, strict=True))
+
+    def _add_groups_only(
+        self, ts: np.ndarray, metric: str, vals: np.ndarray, groups: np.ndarray
+    ) -> None:
+        from omni_core.live.rollup import M
+
+        if len(ts) == 0:
+            return
+        idx = pd.DatetimeIndex(ts)
+        for d in np.unique(idx.normalize()):
+            sel = np.asarray(idx.normalize() == d)
+            arr = self.rollup.day(pd.Timestamp(d).date())
+            mm = (idx.hour * 60 + idx.minute).to_numpy()[sel]
+            ok = groups[sel] >= 0
+            np.add.at(arr[:, :, M[metric]], (mm[ok], groups[sel][ok]), vals[sel][ok])
+
+    def _complete_days(self) -> list[dt.date]:
+        start = self.history_start.date() + dt.timedelta(days=1)
+        return [d for d in sorted(self.rollup.days) if start <= d < self.t.date()]
+
+    # ------------------------------------------------------------------ control
+    def inject(self, kind: str, target: str | None, magnitude: float, duration_min: float | None = None,
+               start: dt.datetime | None = None) -> Incident:  # fmt: skip
+        """Inject an incident now (or at ``start``)."""
+        with self._lock:
+            inc = Incident(kind, Incident.parse_target(kind, target), magnitude,
+                           start or self.t, duration_min)  # fmt: skip
+            if inc.dimension == "channel" and inc.value not in self.channel_ids:
+                raise ValueError(
+                    f"unknown channel {inc.value!r}; choose from {', '.join(self.channel_ids)}"
+                )
+            if inc.dimension == "province" and inc.value not in self.geo:
+                raise ValueError(f"unknown province {inc.value!r}")
+            if inc.dimension == "sku" and int(inc.value) not in self.stock:
+                raise ValueError(f"sku {inc.value} is not a tracked hot SKU: {sorted(self.stock)}")
+            self.incidents.append(inc)
+            return inc
+
+    def clear_incidents(self) -> None:
+        """End every incident now."""
+        with self._lock:
+            for inc in self.incidents:
+                if inc.active(self.t):
+                    inc.duration_min = max((self.t - inc.start).total_seconds() / 60, 0.0)
+
+    def declare(self, rule_id: str, key: str, note: str = "") -> Alert | None:
+        """A manual playbook alert (PR crisis, logistics disruption of a carrier)."""
+        with self._lock:
+            dim = "carrier" if rule_id == "logistics" else "brand"
+            a = self.alerts.raise_alert(rule_id, dim, key, self.t, message_zh=note, message_en=note)
+            self._rebuild_snapshot()
+            return a
+
+    def set_rules(self, rules: list[Rule]) -> None:
+        """Replace the rule set (persisted)."""
+        with self._lock:
+            self.alerts.rules = list(rules)
+            if self.store:
+                self.store.save_rules(rules)
+
+    # ------------------------------------------------------------------ running
+    def start(self, interval: float = 1.0) -> None:
+        """Advance in a daemon thread every ``interval`` wall seconds."""
+        if self._thread is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self.advance()
+                except Exception:
+                    import logging
+
+                    logging.getLogger("omni.live").exception("tick failed")
+
+        self._thread = threading.Thread(target=loop, name="omni-live", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the background thread."""
+        self._stop.set()
+
+    def advance(self, until: dt.datetime | None = None) -> int:
+        """Simulate up to ``until`` (default: the clock's now); returns minutes simulated."""
+        with self._lock:
+            target = (until or self.clock.now()).replace(second=0, microsecond=0)
+            gap = int((target - self.t).total_seconds() // 60)
+            if gap <= 0:
+                return 0
+            if gap > self.max_catchup:
+                target = self.t + dt.timedelta(minutes=self.max_catchup)
+                self.clock.hold_at(target)
+                gap = self.max_catchup
+            done = 0
+            while done < gap:
+                # The last minutes run tick by tick (alerts need them); older ones in bulk.
+                step = 1 if gap - done <= 30 else min(60, gap - done - 30)
+                self._tick(step, evaluate=(step == 1))
+                done += step
+            self._rebuild_snapshot()
+            return done
+
+    def step(self, minutes: int = 1) -> None:
+        """Advance exactly ``minutes`` simulated minutes (drills and tests)."""
+        with self._lock:
+            for _ in range(minutes):
+                self._tick(1, evaluate=True)
+            self.clock.hold_at(self.t)
+            self._rebuild_snapshot()
+
+    def _tick(self, minutes: int, evaluate: bool) -> None:
+        t_start = time.perf_counter()
+        t0 = self.t
+        t1 = t0 + dt.timedelta(minutes=minutes)
+        if t1.date() != t0.date() and t1.time() != dt.time():
+            # never straddle midnight: split so "today" rollups and daily state stay exact
+            split = int((dt.datetime.combine(t1.date(), dt.time()) - t0).total_seconds() // 60)
+            self._tick(split, evaluate)
+            self._tick(minutes - split, evaluate)
+            return
+        m0 = (t0 - self.world_start).total_seconds() / 60
+        m1 = m0 + minutes
+        rng = np.random.default_rng([self.params.seed, 7919, int(m0)])
+        eff = effects(self.incidents, t0, self.channel_ids, self.geo)
+        for sku, stt in self.stock.items():  # stock-outs block ordering
+            if stt["on_hand"] <= 0:
+                eff.blocked_skus.add(int(sku) - 1)
+        for inc in self.incidents:
+            if inc.kind == "stockout" and inc.active(t0):
+                self.stock[int(inc.value)]["on_hand"] = 0.0
+        s = self._sessions(m0, m1, eff, rng)
+        sid = np.arange(self.next_session, self.next_session + len(s), dtype=np.int64)
+        self.next_session += len(s)
+        start = pd.Timestamp(self.world_start)
+        ev = events_frame(self.ctx, s, sid, start, FAR_US)
+        orders, lines = orders_frames(self.ctx, s, sid, start, FAR_US, rng, self.next_order)
+        self.next_order += len(orders)
+        orders["delivered_ts"] = pd.NaT  # in transit: not known yet at this clock
+        orders["carrier"] = orders["carrier"].where(orders["status"] == "paid", None)
+        self._pending_events.append(ev)
+        self._pending_orders.append((orders, lines))
+        out_ev, out_o, out_l = self._release(t1)
+        refunds = self._refunds(t0, t1, minutes, eff.refund_mult, rng)
+        spend = self._spend(out_ev, rng)
+        if self.persist:
+            frames = {"events": out_ev, "orders": out_o, "order_lines": out_l}
+            if len(refunds):
+                frames["returns"] = refunds
+            self.wh.append(self.dataset, {k: v for k, v in frames.items() if len(v)})
+            self._flush_spend(t1)
+        self._update_rollup(out_ev, out_o, out_l, refunds, spend)
+        self._update_stock(out_o, out_l, t0, t1)
+        if len(out_o):
+            paid = out_o[out_o["status"] == "paid"]
+            self.last_orders = (
+                pd.concat([self.last_orders, paid]).tail(50)
+                if len(self.last_orders)
+                else paid.tail(50)
+            )
+        if t1.date() != t0.date() or t1.time() == dt.time():
+            self._day_rollover(t1)
+        self.t = t1
+        self.ticks += 1
+        if evaluate:
+            self._evaluate(t1)
+        self.tick_seconds.append(time.perf_counter() - t_start)
+        self.tick_seconds = self.tick_seconds[-500:]
+
+    def _sessions(self, m0: float, m1: float, eff: Any, rng: np.random.Generator) -> Sessions:
+        pop = self.ctx.pop
+        boost = max(1.0, float(eff.channel_traffic.max()))
+        n = len(pop.rate)
+        users = np.arange(n)
+        a = np.maximum(pop.alive_from, m0)
+        b = np.minimum(pop.alive_to, m1)
+        parts = [simulate_sessions(self.ctx, users, pop.rate * boost, a, b, rng)]
+        if "wecom" in self.channel_ids:
+            j = np.flatnonzero(np.isfinite(self.join_min) & (self.join_min < m1))
+            if len(j):
+                parts.append(simulate_sessions(
+                    self.ctx, j, pop.rate[j] * self.params.private_session_ratio * boost,
+                    np.maximum(self.join_min[j], m0), np.minimum(pop.alive_to[j], m1), rng,
+                    fixed_channel=self.channel_ids.index("wecom"),
+                ))  # fmt: skip
+        s = Sessions.concat(parts)
+        keep = rng.random(len(s)) < eff.channel_traffic[s.channel] / boost
+        s = s.take(np.flatnonzero(keep))
+        s = s.take(np.lexsort((s.user, s.t_us)))
+        mult = eff.stage_channel[s.channel].copy()
+        if eff.stage_province:
+            geo = pop.province_idx[s.user]
+            for p, f in eff.stage_province.items():
+                mult[geo == p] *= f
+        if eff.blocked_skus:
+            mult[np.isin(s.sku, list(eff.blocked_skus)), 3] = 0.0
+        s = walk_funnel(self.ctx, s, rng, stage_mult=mult)
+        s.live = np.full(len(s), -1, dtype=np.int32)
+        s.kol = np.full(len(s), -1, dtype=np.int32)
+        return s
+
+    def _release(self, t1: dt.datetime) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        cut = np.datetime64(t1, "us")
+        ev = pd.concat(self._pending_events, ignore_index=True) if self._pending_events else None
+        if ev is not None and len(ev):
+            now = ev["ts"].to_numpy() < cut
+            out_ev = ev[now].sort_values(["ts", "session_id"], kind="stable")
+            self._pending_events = [ev[~now]]
+        else:
+            out_ev = pd.DataFrame()
+            self._pending_events = []
+        outs_o, outs_l, keep = [], [], []
+        for o, ln in self._pending_orders:
+            rel = o["pay_ts"].where(o["status"] == "paid", o["order_ts"]).to_numpy()
+            now = rel < cut
+            if now.any():
+                outs_o.append(o[now])
+                outs_l.append(ln[ln["order_id"].isin(o.loc[now, "order_id"])])
+            if (~now).any():
+                keep.append((o[~now], ln[ln["order_id"].isin(o.loc[~now, "order_id"])]))
+        self._pending_orders = keep
+        out_o = pd.concat(outs_o, ignore_index=True) if outs_o else pd.DataFrame()
+        out_l = pd.concat(outs_l, ignore_index=True) if outs_l else pd.DataFrame()
+        return out_ev, out_o, out_l
+
+    def _refunds(self, t0: dt.datetime, t1: dt.datetime, minutes: int, mult: float,
+                 rng: np.random.Generator) -> pd.DataFrame:  # fmt: skip
+        k = int(rng.poisson(self.refund_rate * minutes * mult))
+        if k == 0 or self.refund_pool.empty:
+            return pd.DataFrame()
+        pick = self.refund_pool.iloc[rng.integers(0, len(self.refund_pool), k)]
+        ts = np.datetime64(t0, "us") + (rng.uniform(0, minutes * 60, k) * 1e6).astype(
+            "timedelta64[us]"
+        )
+        df = pd.DataFrame({
+            "return_id": np.arange(self.next_return, self.next_return + k, dtype=np.int64),
+            "order_id": pick["order_id"].to_numpy(), "user_id": pick["user_id"].to_numpy(),
+            "channel_id": pick["channel_id"].astype(str).to_numpy(),
+            "request_ts": ts, "refund_ts": ts, "reason": "quality", "grade": "C",
+            "refund_amount": pick["amount"].to_numpy(), "reverse_cost": 8.0,
+        })  # fmt: skip
+        self.next_return += k
+        return df
+
+    def _spend(self, ev: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+        if ev.empty:
+            return pd.DataFrame(columns=["ts", "channel_id", "campaign_id", "spend"])
+        c = ev[(ev["event_type"] == "click") & ev["campaign_id"].notna()]
+        if c.empty:
+            return pd.DataFrame(columns=["ts", "channel_id", "campaign_id", "spend"])
+        cpc = self.ctx.model.rates["cpc"]
+        ch = pd.Categorical(c["channel_id"].astype(str), categories=self.channel_ids).codes
+        spend = cpc[ch] * rng.lognormal(-0.011, 0.15, len(c))
+        out = pd.DataFrame({"ts": c["ts"].to_numpy(), "channel_id": c["channel_id"].astype(str).to_numpy(),
+                            "campaign_id": c["campaign_id"].to_numpy(), "spend": spend})  # fmt: skip
+        for (camp, hour), g in out.groupby([out["campaign_id"], out["ts"].dt.floor("h")]):
+            acc = self._hour_spend.setdefault((int(camp), hour.to_pydatetime()), [0.0, 0.0])
+            acc[0] += float(g["spend"].sum())
+            acc[1] += len(g)
+        return out
+
+    def _flush_spend(self, t1: dt.datetime) -> None:
+        done = [k for k in self._hour_spend if k[1] + dt.timedelta(hours=1) <= t1]
+        if not done:
+            return
+        camp_ch = dict(zip(self.ctx.pop.tables["campaigns"]["campaign_id"],
+                           self.ctx.pop.tables["campaigns"]["channel_id"], strict=True))  # fmt: skip
+        rows = []
+        for camp, hour in done:
+            spend, clicks = self._hour_spend.pop((camp, hour))
+            ch = camp_ch.get(camp, "")
+            ctr = next((c.ad_ctr for c in self.ctx.model.channels if c.channel_id == ch), 0.01)
+            rows.append(
+                (hour, camp, ch, int(round(clicks / max(ctr, 1e-6))), int(clicks), round(spend, 2))
+            )
+        df = pd.DataFrame(
+            rows, columns=["ts_hour", "campaign_id", "channel_id", "impressions", "clicks", "spend"]
+        )
+        self.wh.append(self.dataset, {"ad_spend": df})
+
+    def _update_rollup(self, ev: pd.DataFrame, o: pd.DataFrame, ln: pd.DataFrame,
+                       refunds: pd.DataFrame, spend: pd.DataFrame) -> None:  # fmt: skip
+        ch = {c: i for i, c in enumerate(self.channel_ids)}
+        geo = {g: i for i, g in enumerate(self.geo)}
+        sku_cat = self.ctx.sku_cat
+        if len(ev):
+            et = ev["event_type"].astype(str)
+            for etype, metric in EVENT_METRIC.items():
+                f = ev[et == etype]
+                if len(f) == 0:
+                    continue
+                self.rollup.add(f["ts"].to_numpy(), metric, np.ones(len(f)),
+                                _codes(f["channel_id"], ch), _codes(f["province"], geo),
+                                sku_cat[f["sku_id"].to_numpy() - 1].astype(int))  # fmt: skip
+            pv = ev[et == "page_view"]
+            self._first(self.visitors, pv["ts"], pv["user_id"])
+        if len(o):
+            p = o[o["status"] == "paid"]
+            if len(p):
+                amt = p["amount"].to_numpy(float)
+                att = np.where(p["campaign_id"].notna(), amt, 0.0)
+                for metric, vals in (("pays", np.ones(len(p))), ("gmv", amt), ("gmv_sq", amt**2),
+                                     ("attributed_gmv", att)):  # fmt: skip
+                    self.rollup.add(p["pay_ts"].to_numpy(), metric, vals,
+                                    _codes(p["channel_id"], ch), _codes(p["province"], geo))  # fmt: skip
+                pl = ln.merge(p[["order_id", "pay_ts", "amount", "gross_amount"]], on="order_id")
+                share = np.where(pl["gross_amount"] > 0, pl["amount"] / pl["gross_amount"], 0.0)
+                cats = self.groups.offset("category") + sku_cat[pl["sku_id"].to_numpy() - 1].astype(
+                    int
+                )
+                self._add_groups_only(
+                    pl["pay_ts"].to_numpy(), "gmv", pl["line_amount"].to_numpy() * share, cats
+                )
+                first = pl.drop_duplicates(["order_id", "sku_id"]).drop_duplicates("order_id")
+                self._add_groups_only(first["pay_ts"].to_numpy(), "pays", np.ones(len(first)),
+                                      self.groups.offset("category") + sku_cat[first["sku_id"].to_numpy() - 1])  # fmt: skip
+                self._first(self.buyers, p["pay_ts"], p["user_id"])
+        if len(refunds):
+            self.rollup.add(refunds["refund_ts"].to_numpy(), "refunds", np.ones(len(refunds)),
+                            _codes(refunds["channel_id"], ch))  # fmt: skip
+            self.rollup.add(refunds["refund_ts"].to_numpy(), "refund_amount",
+                            refunds["refund_amount"].to_numpy(float), _codes(refunds["channel_id"], ch))  # fmt: skip
+        if len(spend):
+            self.rollup.add(spend["ts"].to_numpy(), "spend", spend["spend"].to_numpy(float),
+                            _codes(spend["channel_id"], ch))  # fmt: skip
+
+    @staticmethod
+    def _first(store: dict[dt.date, dict[int, int]], ts: pd.Series, users: pd.Series) -> None:
+        if len(ts) == 0:
+            return
+        for t, u in zip(pd.DatetimeIndex(ts), users.to_numpy(), strict=True):
+            day = store.setdefault(t.date(), {})
+            if u not in day:
+                day[u] = t.hour * 60 + t.minute
+
+    def _update_stock(
+        self, o: pd.DataFrame, ln: pd.DataFrame, t0: dt.datetime, t1: dt.datetime
+    ) -> None:
+        blocked_inc = {
+            int(i.value) for i in self.incidents if i.kind == "stockout" and i.active(t0)
+        }
+        sold = pd.Series(dtype=float)
+        if len(o):
+            paid = ln[ln["order_id"].isin(o.loc[o["status"] == "paid", "order_id"])]
+            sold = paid.groupby("sku_id")["qty"].sum()
+        for sku, st in self.stock.items():
+            q = float(sold.get(sku, 0.0))
+            st["on_hand"] = max(0.0, st["on_hand"] - q)
+            st["sold_today"] += q
+            st["sold_recent"] = (st["sold_recent"] + [q])[-60:]
+            if sku in blocked_inc:
+                st["on_hand"] = 0.0
+                continue
+            if st["arrive"] is not None and t1 >= st["arrive"]:
+                st["on_hand"] += st["on_order"]
+                st["on_order"], st["arrive"] = 0.0, None
+            if (
+                st["on_hand"] + st["on_order"] < st["rop"]
+                and st["arrive"] is None
+                and st["rop"] > 0
+            ):
+                st["on_order"] = max(st["rop"] * 2 - st["on_hand"], 1.0)
+                st["arrive"] = t1 + dt.timedelta(days=2)
+
+    def _day_rollover(self, t1: dt.datetime) -> None:
+        for st in self.stock.values():
+            st["sold_today"] = 0.0
+        for store in (self.visitors, self.buyers):
+            for d in [d for d in store if d < t1.date() - dt.timedelta(days=1)]:
+                del store[d]
+        self.baseline.fit(self._complete_days_until(t1.date()), 3)
+
+    def _complete_days_until(self, today: dt.date) -> list[dt.date]:
+        return [d for d in sorted(self.rollup.days) if d < today][-7:]
+
+    def _evaluate(self, t1: dt.datetime) -> None:
+        cache_o: dict[int, np.ndarray] = {}
+        cache_e: dict[int, np.ndarray] = {}
+        mi = {m: i for i, m in enumerate(METRICS)}
+
+        def observed(w: int) -> Callable[[str], np.ndarray]:
+            if w not in cache_o:
+                cache_o[w] = self.rollup.window(t1, w)
+            return lambda m: cache_o[w][:, mi[m]]
+
+        def expected(w: int) -> Callable[[str], np.ndarray]:
+            if w not in cache_e:
+                cache_e[w] = self.baseline.expected(t1, w)
+            return lambda m: cache_e[w][:, mi[m]]
+
+        pays_e = {}
+
+        def variance(e: np.ndarray, metric: str) -> np.ndarray:
+            w = next(iter(cache_e)) if cache_e else 1
+            p = pays_e.setdefault(w, cache_e[w][:, mi["pays"]] if cache_e else e)
+            return self.baseline.variance(e, metric, p)
+
+        self.alerts.evaluate(t1, observed, expected, variance)
+        self._stock_alerts(t1)
+
+    def _stock_alerts(self, t1: dt.datetime) -> None:
+        day_frac = (t1.hour * 60 + t1.minute) / MINUTES_PER_DAY
+        for sku, st in self.stock.items():
+            name = str(self.sku_name.get(sku, sku))
+            recent = sum(st["sold_recent"][-30:])
+            if st["on_hand"] <= 0:
+                self.alerts.raise_alert("stock_out", "sku", str(sku), t1, observed=0.0,
+                                        expected=st["ss"],
+                                        message_zh=f"{name} 库存为 0（近30分钟售出 {recent:.0f}）",
+                                        message_en=f"{name} is out of stock ({recent:.0f} sold in 30 min)")  # fmt: skip
+            else:
+                self.alerts.clear_condition("stock_out", "sku", str(sku), t1)
+            rate_h = sum(st["sold_recent"]) / max(len(st["sold_recent"]), 1) * 60
+            cover_h = st["on_hand"] / rate_h if rate_h > 0 else float("inf")
+            plan = max(st["rop"], 1.0) * max(day_frac, 0.05)
+            if st["sold_today"] > 1.3 * plan and cover_h < 12 and st["on_hand"] > 0:
+                self.alerts.raise_alert("circuit_breaker", "sku", str(sku), t1,
+                                        observed=st["sold_today"], expected=plan,
+                                        message_zh=f"{name} 今日售出 {st['sold_today']:.0f}，超计划 "
+                                                   f"{st['sold_today'] / plan - 1:.0%}，剩余可售 {cover_h:.1f} 小时",
+                                        message_en=f"{name}: {st['sold_today']:.0f} sold today, "
+                                                   f"{st['sold_today'] / plan - 1:.0%} above plan; "
+                                                   f"{cover_h:.1f} h of cover left")  # fmt: skip
+
+    # ------------------------------------------------------------------ board
+    def _rebuild_snapshot(self) -> None:
+        from omni_core.live.board import build_snapshot
+
+        self.snapshot = build_snapshot(self)
+
+
+def _codes(values: pd.Series, mapping: dict[str, int]) -> np.ndarray:
+    """Codes of ``values`` in the vocabulary ``mapping`` (-1 when unknown)."""
+    return pd.Categorical(np.asarray(values, dtype=object), categories=list(mapping)).codes.astype(
+        np.int64
+    )
+
+
+def ibis_desc(col: Any) -> Any:
+    """Descending sort key (kept here to avoid importing ibis at module top twice)."""
+    import ibis
+
+    return ibis.desc(col)
+
+
+__all__ = ["STAGE_CLICK", "STAGE_PAY", "US_PER_MIN", "LiveEngine", "LiveError"]

@@ -1,0 +1,71 @@
+"""War Room (作战大屏): the live big screen, refreshed in place every 2 seconds."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from omni_core.charts.war_room import gmv_curve, province_tiles, split_bar, stock_levels
+from omni_core.live.engine import LiveError
+from ui import board, kiosk, live, operator, state
+
+lang = state.lang()
+tr = state.tr
+ds = state.dataset()
+try:
+    eng = live.engine(ds)
+except LiveError as e:
+    st.warning(tr("该数据集无法实时模拟：", "This dataset cannot run live: ") + str(e))
+    st.stop()
+board.css()
+if not kiosk.kiosk():
+    operator.panel(eng)
+wh = state.warehouse()
+ch_names = {c: (n_en if lang == "en" else n_zh) for c, n_zh, n_en in
+            wh.query(wh.tables(ds).channels.select("channel_id", "name_zh", "name_en")).itertuples(index=False)}  # fmt: skip
+prov_names = {p: (n_en if lang == "en" else n_zh) for p, n_zh, n_en in
+              wh.query(wh.tables(ds).provinces.select("province", "name_zh", "name_en")).itertuples(index=False)}  # fmt: skip
+cat_names = {c: (n_en if lang == "en" else n_zh) for c, n_zh, n_en in
+             wh.query(wh.tables(ds).categories.select("category_id", "name_zh", "name_en")).itertuples(index=False)}  # fmt: skip
+tall = 360 if kiosk.kiosk() else 290
+
+
+@st.fragment(run_every="2s")
+def screen() -> None:
+    eng.advance()
+    snap = eng.snapshot
+    board.top_bar(snap, lang)
+    left, mid, right = st.columns([1.05, 1.6, 1.0])
+    with left:
+        board.big_counter(snap)
+    with mid:
+        st.plotly_chart(gmv_curve(snap["per_minute"], title=tr("每分钟 GMV：实际 vs 预期与动态阈值",
+                                  "GMV per minute: actual vs expected and dynamic band"), lang=lang,
+                                  height=tall + 40), width="stretch", key="gmv")  # fmt: skip
+    with right:
+        st.markdown(f"<div class='wr-panel'><h4>{tr('告警', 'Alerts')} ({len(snap['alerts'])})</h4></div>",
+                    unsafe_allow_html=True)  # fmt: skip
+        if not snap["alerts"]:
+            st.markdown(f"<div class='wr-ok'>● {tr('一切正常', 'All clear')}</div>", unsafe_allow_html=True)
+        for a in snap["alerts"][:4]:
+            board.alert_card(a, lang)
+        operator.ack_buttons(eng, snap["alerts"])
+        for inc in snap["incidents"]:
+            st.caption(f"⚠ {inc['name_zh'] if lang == 'zh' else inc['name_en']} · {inc['target']} · {inc['magnitude']:g}")
+    c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1.1, 1.2])
+    c1.plotly_chart(split_bar(snap["by_channel"], ch_names, title=tr("渠道 GMV", "GMV by channel"),
+                              height=tall), width="stretch", key="ch")  # fmt: skip
+    c2.plotly_chart(province_tiles(snap["by_province"], prov_names, title=tr("省份 GMV", "GMV by province"),
+                                   height=tall), width="stretch", key="prov")  # fmt: skip
+    c3.plotly_chart(split_bar(snap["by_category"], cat_names, title=tr("品类 GMV", "GMV by category"),
+                              height=tall), width="stretch", key="cat")  # fmt: skip
+    if len(snap["stock"]):
+        c4.plotly_chart(stock_levels(snap["stock"], title=tr("爆品库存水位", "Hot-SKU stock levels"),
+                                     height=tall, lang=lang), width="stretch", key="stock")  # fmt: skip
+    with c5:
+        board.ticker(snap["ticker"], ch_names)
+    if not kiosk.kiosk():
+        ms = snap["tick_ms"]
+        st.caption(f"tick #{snap['ticks']} · {'' if ms is None else f'{ms:.0f} ms'} · {ds}")
+
+
+screen()
