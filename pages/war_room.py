@@ -17,6 +17,7 @@ except LiveError as e:
     st.warning(tr("该数据集无法实时模拟：", "This dataset cannot run live: ") + str(e))
     st.stop()
 board.css()
+st.session_state["wr_page_runs"] = st.session_state.get("wr_page_runs", 0) + 1
 if not kiosk.kiosk():
     operator.panel(eng)
 wh = state.warehouse()
@@ -33,6 +34,9 @@ tall = 360 if kiosk.kiosk() else 290
 def screen() -> None:
     eng.advance()
     snap = eng.snapshot
+    st.session_state["wr_frag_runs"] = st.session_state.get("wr_frag_runs", 0) + 1
+    st.markdown(f"<span class='wr-runs' style='display:none'>{st.session_state['wr_page_runs']}|"
+                f"{st.session_state['wr_frag_runs']}</span>", unsafe_allow_html=True)  # fmt: skip
     board.top_bar(snap, lang)
     left, mid, right = st.columns([1.05, 1.6, 1.0])
     with left:
@@ -45,12 +49,16 @@ def screen() -> None:
         st.markdown(f"<div class='wr-panel'><h4>{tr('告警', 'Alerts')} ({len(snap['alerts'])})</h4></div>",
                     unsafe_allow_html=True)  # fmt: skip
         if not snap["alerts"]:
-            st.markdown(f"<div class='wr-ok'>● {tr('一切正常', 'All clear')}</div>", unsafe_allow_html=True)
+            st.markdown(
+                f"<div class='wr-ok'>● {tr('一切正常', 'All clear')}</div>", unsafe_allow_html=True
+            )
         for a in snap["alerts"][:4]:
             board.alert_card(a, lang)
         operator.ack_buttons(eng, snap["alerts"])
         for inc in snap["incidents"]:
-            st.caption(f"⚠ {inc['name_zh'] if lang == 'zh' else inc['name_en']} · {inc['target']} · {inc['magnitude']:g}")
+            st.caption(
+                f"⚠ {inc['name_zh'] if lang == 'zh' else inc['name_en']} · {inc['target']} · {inc['magnitude']:g}"
+            )
     c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1.1, 1.2])
     c1.plotly_chart(split_bar(snap["by_channel"], ch_names, title=tr("渠道 GMV", "GMV by channel"),
                               height=tall), width="stretch", key="ch")  # fmt: skip

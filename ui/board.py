@@ -66,7 +66,11 @@ def _delta(today: float | None, yday: float | None, good_up: bool = True) -> str
     if today is None or yday is None or not yday or today != today or yday != yday:
         return "<span class='flat'>—</span>"
     d = today / yday - 1
-    cls = "flat" if abs(d) < 0.005 else (("up" if d > 0 else "down") if good_up else ("down" if d > 0 else "up"))
+    cls = (
+        "flat"
+        if abs(d) < 0.005
+        else (("up" if d > 0 else "down") if good_up else ("down" if d > 0 else "up"))
+    )
     arrow = "▲" if d > 0 else ("▼" if d < 0 else "■")
     return f"<span class='{cls}'>{arrow} {d:+.1%}</span>"
 
@@ -121,12 +125,15 @@ def big_counter(snap: dict[str, Any]) -> None:
 
 def ticker(rows: list[dict[str, Any]], channel_names: dict[str, str]) -> None:
     """The live order ticker with masked buyer names."""
-    body = "".join(
-        f"<div class='wr-row'><span>{r['time']}</span><span>{html.escape(r['buyer'])}</span>"
-        f"<span>{html.escape(str(r['city']))}</span><span>{html.escape(channel_names.get(r['channel'], r['channel']))}"
-        f"</span><span>¥{r['amount']:,.0f}</span></div>"
-        for r in rows[:10]
-    ) or f"<div class='wr-row'>{tr('等待订单…', 'Waiting for orders…')}</div>"
+    body = (
+        "".join(
+            f"<div class='wr-row'><span>{r['time']}</span><span>{html.escape(r['buyer'])}</span>"
+            f"<span>{html.escape(str(r['city']))}</span><span>{html.escape(channel_names.get(r['channel'], r['channel']))}"
+            f"</span><span>¥{r['amount']:,.0f}</span></div>"
+            for r in rows[:10]
+        )
+        or f"<div class='wr-row'>{tr('等待订单…', 'Waiting for orders…')}</div>"
+    )
     st.markdown(f"<div class='wr-panel'><h4>{tr('实时订单', 'Live orders')}</h4>{body}</div>",
                 unsafe_allow_html=True)  # fmt: skip
 
@@ -148,10 +155,15 @@ def alert_card(a: Any, lang: str) -> None:
     st.markdown(
         f"<div class='wr-alert {a.severity}'><b>[{a.severity.upper()}] {html.escape(name)}</b> · "
         f"{html.escape(a.dim)}={html.escape(str(a.key))}<br>{html.escape(msg)}"
-        + (f"<div class='meta'>{tr('下钻', 'Drill-down')}: {html.escape(drill)}</div>" if drill else "")
+        + (
+            f"<div class='meta'>{tr('下钻', 'Drill-down')}: {html.escape(drill)}</div>"
+            if drill
+            else ""
+        )
         + f"<div class='pb'>▸ {html.escape(pb)}</div>"
         + (f"<div class='pb'>{html.escape(extra)}</div>" if extra else "")
         + f"<div class='meta'>#{a.id} · {a.fired_at:%H:%M} · {state}"
-        + (f" · {html.escape(a.acked_by or '')}" if a.acked_by else "") + "</div></div>",
+        + (f" · {html.escape(a.acked_by or '')}" if a.acked_by else "")
+        + "</div></div>",
         unsafe_allow_html=True,
     )

@@ -29,8 +29,8 @@ def panel(eng: LiveEngine) -> None:
             eng.clock.resume()
         st.markdown(f"**{tr('故障演练', 'Incident drill')}**")
         with st.form("inject"):
-            kind = st.selectbox(tr("类型", "Kind"), list(KINDS),
-                                format_func=lambda k: KINDS[k][0 if lang() == "zh" else 1])  # fmt: skip
+            names = {k: v[0 if lang() == "zh" else 1] for k, v in KINDS.items()}
+            kind = st.selectbox(tr("类型", "Kind"), list(KINDS), format_func=names.__getitem__)
             targets = ["total"] + [f"channel:{c}" for c in eng.channel_ids]
             targets += [f"province:{p}" for p in eng.geo[:31]] + [f"sku:{s}" for s in eng.stock]
             target = st.selectbox(tr("目标", "Target"), targets, index=1)
@@ -50,7 +50,9 @@ def panel(eng: LiveEngine) -> None:
         note = st.text_input(tr("说明", "Note"), max_chars=200, key="pb_note")
         if st.button(tr("舆情危机 (1h/4h/24h)", "PR crisis (1 h / 4 h / 24 h)")):
             eng.declare("pr_crisis", "brand", note)
-        carrier = st.selectbox(tr("异常快递", "Disrupted carrier"), [c[0] for c in DOMESTIC_CARRIERS])
+        carrier = st.selectbox(
+            tr("异常快递", "Disrupted carrier"), [c[0] for c in DOMESTIC_CARRIERS]
+        )
         if st.button(tr("物流异常 → 备用快递", "Logistics disruption → backup carriers")):
             eng.declare("logistics", carrier, note)
 

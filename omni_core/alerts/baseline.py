@@ -75,7 +75,7 @@ class Baseline:
         plan: Plan,
         history_days: list[dt.date],
         *,
-        level_days: int = 3,
+        level_days: int = 1,
         phi: float = 1.3,
         rel_error: float = 0.08,
     ) -> None:

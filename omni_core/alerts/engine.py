@@ -100,13 +100,14 @@ class AlertEngine:
     def evaluate(
         self,
         now: dt.datetime,
-        observed: Callable[[int], Callable[[str], np.ndarray]],
+        observed: Callable[..., Callable[[str], np.ndarray]],
         expected: Callable[[int], Callable[[str], np.ndarray]],
-        variance: Callable[[np.ndarray, str], np.ndarray],
+        variance: Callable[..., np.ndarray],
     ) -> list[Alert]:
         """Run every enabled rule at minute ``now``; returns alerts fired now.
 
-        ``observed(window)`` / ``expected(window)`` return accessors metric -> per-group sums.
+        ``observed(window, lag=0)`` / ``expected(window)`` return accessors metric -> per-group
+        sums (``lag`` shifts the window back, for ratio denominators).
         """
         fired: list[Alert] = []
         with self._lock:
@@ -114,8 +115,23 @@ class AlertEngine:
             for rule in self.rules:
                 if not rule.enabled:
                     continue
-                ev = evaluate(rule, observed(rule.window), expected(rule.window), variance,
-                              self.group_dims)  # fmt: skip
+                ev = None
+                for w in (rule.window, *rule.long_windows):  # fire on the most extreme window
+                    lagged = (
+                        observed(w, rule.lag, rule.metric)
+                        if rule.denominator and rule.lag
+                        else None
+                    )
+                    e = evaluate(rule, observed(w), expected(w), variance, self.group_dims,
+                                 lagged=lagged)  # fmt: skip
+                    if ev is None:
+                        ev = e
+                        continue
+                    better = e.breach & (~ev.breach | (np.abs(e.z) > np.abs(ev.z)))
+                    for f in ("observed", "expected", "z", "effect"):
+                        getattr(ev, f)[better] = getattr(e, f)[better]
+                    ev.breach |= e.breach
+                    ev.calm &= e.calm
                 for g in np.flatnonzero(ev.breach | ~ev.calm | self._has_state(rule.id)):
                     st = self._states.setdefault((rule.id, int(g)), _State())
                     if ev.breach[g]:

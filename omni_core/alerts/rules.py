@@ -31,7 +31,9 @@ class Rule:
     direction: str  # drop | spike
     dims: tuple[str, ...] = ("total", "channel")
     denominator: str | None = None  # ratio rules
-    window: int = 3  # minutes
+    lag: int = 0  # minutes the denominator leads the numerator (visits come before orders)
+    window: int = 3  # minutes (the fast window)
+    long_windows: tuple[int, ...] = (10, 30)  # slower windows catch what sparse data hides
     z: float = 4.5
     min_effect: float = 0.3
     min_expected: float = 3.0
@@ -53,6 +55,7 @@ class Rule:
         """Rebuild from ``to_dict`` with validation."""
         d = dict(d)
         d["dims"] = tuple(d.get("dims", ()))
+        d["long_windows"] = tuple(int(w) for w in d.get("long_windows", ()))
         r = Rule(**d)
         validate(r)
         return r
@@ -68,8 +71,10 @@ def validate(r: Rule) -> None:
     """Clear errors for nonsensical thresholds."""
     if r.direction not in ("drop", "spike"):
         raise ValueError(f"rule {r.id}: direction must be drop or spike")
-    if not 1 <= r.window <= 240:
-        raise ValueError(f"rule {r.id}: window must be 1..240 minutes")
+    if not 1 <= r.window <= 240 or any(not r.window < w <= 240 for w in r.long_windows):
+        raise ValueError(
+            f"rule {r.id}: windows must be 1..240 minutes, long windows above the fast one"
+        )
     if not 1.0 <= r.z <= 10.0:
         raise ValueError(f"rule {r.id}: z must be within [1, 10]")
     if not 0.0 <= r.min_effect <= 10.0:
@@ -96,14 +101,20 @@ DEFAULT_RULES: tuple[Rule, ...] = (
          playbook_zh="扩容客服与服务器；检查异常流量（刷单/爬虫）；确认爆品库存预占",
          playbook_en="Scale customer service and servers; check for abnormal traffic (bots, "
                      "order brushing); confirm hot-SKU stock reservations"),
-    Rule("conversion_drop", "UV转化下滑", "UV conversion drop", "orders", "drop",
-         ("total", "channel", "province"), denominator="visits", window=5, z=4.0,
+    Rule("conversion_drop", "UV转化下滑（加购）", "UV conversion drop (add-to-cart)", "carts", "drop",
+         ("total", "channel", "province"), denominator="visits", lag=1, window=3, z=4.5,
+         min_effect=0.15, min_expected=4,
+         playbook_zh="文档规则：UV转化率下降超过15% → 启用备用素材与客服话术（加购率是订单的领先指标）",
+         playbook_en="Doc rule: UV conversion down more than 15% → switch to backup creatives "
+                     "and customer-service scripts (add-to-cart leads orders by minutes)"),
+    Rule("order_conversion_drop", "下单转化下滑", "Order conversion drop", "orders", "drop",
+         ("total", "channel", "province"), denominator="visits", lag=2, window=5, z=4.5,
          min_effect=0.15, min_expected=4,
          playbook_zh="文档规则：UV转化率下降超过15% → 启用备用素材与客服话术",
          playbook_en="Doc rule: UV conversion down more than 15% → switch to backup creatives "
                      "and customer-service scripts"),
     Rule("payment_failure", "支付成功率下降", "Payment success drop", "pays", "drop",
-         ("total", "channel"), denominator="orders", window=3, z=4.0, min_effect=0.2,
+         ("total", "channel"), denominator="orders", lag=1, window=3, z=4.5, min_effect=0.25,
          min_expected=4,
          playbook_zh="检查支付通道；切换备用支付方式并提示用户重试（本地化支付覆盖）",
          playbook_en="Check payment gateways; switch to backup payment methods and prompt "
@@ -114,7 +125,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
          playbook_en="Locate the channel/category behind it; push hero SKUs and live-room "
                      "offers; re-check prices and coupons"),
     Rule("refund_surge", "退款激增", "Refund surge", "refunds", "spike", ("total", "channel"),
-         window=3, z=5.0, min_effect=1.0, min_expected=0,
+         window=3, z=4.5, min_effect=1.0, min_expected=0,
          playbook_zh="排查商品质量与物流问题；启动极速退款（文档：72小时→4小时）与舆情预案",
          playbook_en="Investigate quality and logistics issues; open the fast-refund lane "
                      "(doc: 72 h → 4 h) and the PR playbook"),
@@ -183,10 +194,14 @@ def score(
 
 def evaluate(
     rule: Rule,
-    observed: np.ndarray,
-    expected: np.ndarray,
+    observed: Any,
+    expected: Any,
     variance_fn: Any,
     group_dims: np.ndarray,
+    *,
+    lagged: Any = None,
+    phi: float = 1.3,
+    rel_error: float = 0.05,
 ) -> Evaluation:
     """Score one rule for every group.
 
@@ -196,16 +211,20 @@ def evaluate(
     """
     num_o = observed(rule.metric)
     if rule.denominator:
-        den_o = observed(rule.denominator)
+        den_o = lagged(rule.denominator) if lagged is not None else observed(rule.denominator)
         ratio_e = np.where(
             expected(rule.denominator) > 0,
             expected(rule.metric) / np.maximum(expected(rule.denominator), 1e-12),
             0.0,
         )
         num_e = den_o * ratio_e
+        # Binomial noise given the denominator (a Poisson variance would drown a 93% pay rate)
+        # plus the relative model error.
+        r = np.clip(ratio_e, 0.0, 0.999)
+        var = phi * den_o * r * (1 - r) + (rel_error * num_e) ** 2 + 1e-9
     else:
         num_e = expected(rule.metric)
-    var = variance_fn(num_e, rule.metric)
+        var = variance_fn(num_e, rule.metric, expected)
     amounts = rule.metric in AMOUNT_METRICS
     z = score(num_o, num_e, var, counts=not amounts)
     effect = np.where(num_e > 0, num_o / np.maximum(num_e, 1e-12) - 1, 0.0)

@@ -71,6 +71,7 @@ class LiveEngine:
         max_catchup_minutes: int = 360,
         wall: Callable[[], float] = time.monotonic,
         persist: bool = True,
+        live_seed: int = 0,
     ) -> None:
         meta = wh.meta(dataset)
         if "params" not in meta:
@@ -83,6 +84,7 @@ class LiveEngine:
         self.persist = persist
         self.params = WorldParams.from_dict(meta["params"])
         self.max_catchup = max_catchup_minutes
+        self.live_seed = int(live_seed)
         self._lock = threading.RLock()
         p = self.params
         rng = np.random.default_rng(p.seed)
@@ -95,6 +97,12 @@ class LiveEngine:
         self.geo = self.ctx.geo
         self.categories = [c[0] for c in CATEGORIES]
         self.groups = Groups(self.channel_ids, self.geo, self.categories)
+        # Minutes from a visit to its cart (~62% of the dwell time) and to its order (+1.5 min).
+        self.group_lag = {"carts": np.zeros(self.groups.n, dtype=int)}
+        self.group_lag["orders"] = np.zeros(self.groups.n, dtype=int)
+        for i, ch in enumerate(model.channels):
+            self.group_lag["carts"][1 + i] = int(np.ceil(0.62 * ch.dwell_mean_s / 60))
+            self.group_lag["orders"][1 + i] = int(np.ceil(0.62 * ch.dwell_mean_s / 60 + 1.5))
         t = wh.tables(dataset)
         self._load_dimensions(t)
         tr = wh.query(time_range(t)).iloc[0]
@@ -169,7 +177,16 @@ class LiveEngine:
             }
             for s in self.hot_skus
         }  # fmt: skip
-        o = t.orders
+        ln, o = t.order_lines, t.orders
+        paid = o.filter(o.pay_ts.notnull())
+        n_paid = self.wh.query(paid.count().name("n").as_table()).iloc[0, 0]
+        units = self.wh.query(
+            ln.join(paid, ln.order_id == paid.order_id)
+            .filter(ln.sku_id.isin([int(x) for x in self.hot_skus]))
+            .group_by(ln.sku_id).agg(q=ln.qty.sum())
+        ).set_index("sku_id")["q"]  # fmt: skip
+        for s_id, st_ in self.stock.items():
+            st_["units_per_order"] = float(units.get(s_id, 0.0)) / max(float(n_paid), 1.0)
         recent = o.filter(o.delivered_ts.notnull()).order_by(ibis_desc(o.delivered_ts)).limit(5000)
         self.refund_pool = wh.query(recent.select("order_id", "user_id", "channel_id", "amount"))
         r = t.returns
@@ -341,7 +358,7 @@ class LiveEngine:
             return
         m0 = (t0 - self.world_start).total_seconds() / 60
         m1 = m0 + minutes
-        rng = np.random.default_rng([self.params.seed, 7919, int(m0)])
+        rng = np.random.default_rng([self.params.seed, 7919, self.live_seed, int(m0)])
         eff = effects(self.incidents, t0, self.channel_ids, self.geo)
         for sku, stt in self.stock.items():  # stock-outs block ordering
             if stt["on_hand"] <= 0:
@@ -588,38 +605,49 @@ class LiveEngine:
         for store in (self.visitors, self.buyers):
             for d in [d for d in store if d < t1.date() - dt.timedelta(days=1)]:
                 del store[d]
-        self.baseline.fit(self._complete_days_until(t1.date()), 3)
+        self.baseline.fit(self._complete_days_until(t1.date()), 1)
 
     def _complete_days_until(self, today: dt.date) -> list[dt.date]:
         return [d for d in sorted(self.rollup.days) if d < today][-7:]
 
     def _evaluate(self, t1: dt.datetime) -> None:
-        cache_o: dict[int, np.ndarray] = {}
+        cache_o: dict[tuple[int, int], np.ndarray] = {}
         cache_e: dict[int, np.ndarray] = {}
         mi = {m: i for i, m in enumerate(METRICS)}
 
-        def observed(w: int) -> Callable[[str], np.ndarray]:
-            if w not in cache_o:
-                cache_o[w] = self.rollup.window(t1, w)
-            return lambda m: cache_o[w][:, mi[m]]
+        def window(w: int, lag: int) -> np.ndarray:
+            key = (w, lag)
+            if key not in cache_o:
+                cache_o[key] = self.rollup.window(t1 - dt.timedelta(minutes=lag), w)
+            return cache_o[key]
+
+        def observed(
+            w: int, lag: int = 0, numerator: str = "orders"
+        ) -> Callable[[str], np.ndarray]:
+            if lag == 0:
+                arr = window(w, 0)
+            else:  # per-group lag: a channel's orders trail its visits by about its dwell time
+                lags = np.maximum(self.group_lag.get(numerator, self.group_lag["orders"]), lag)
+                arr = np.empty_like(window(w, 0))
+                for lg in np.unique(lags):
+                    sel = lags == lg
+                    arr[sel] = window(w, int(lg))[sel]
+            return lambda m: arr[:, mi[m]]
 
         def expected(w: int) -> Callable[[str], np.ndarray]:
             if w not in cache_e:
                 cache_e[w] = self.baseline.expected(t1, w)
             return lambda m: cache_e[w][:, mi[m]]
 
-        pays_e = {}
-
-        def variance(e: np.ndarray, metric: str) -> np.ndarray:
-            w = next(iter(cache_e)) if cache_e else 1
-            p = pays_e.setdefault(w, cache_e[w][:, mi["pays"]] if cache_e else e)
-            return self.baseline.variance(e, metric, p)
+        def variance(e: np.ndarray, metric: str, exp: Callable[[str], np.ndarray]) -> np.ndarray:
+            return self.baseline.variance(e, metric, exp("pays"))
 
         self.alerts.evaluate(t1, observed, expected, variance)
         self._stock_alerts(t1)
 
     def _stock_alerts(self, t1: dt.datetime) -> None:
-        day_frac = (t1.hour * 60 + t1.minute) / MINUTES_PER_DAY
+        upto = t1.hour * 60 + t1.minute
+        exp_pays = float(self.baseline.curve(t1.date(), 0, "pays")[:upto].sum()) if upto else 0.0
         for sku, st in self.stock.items():
             name = str(self.sku_name.get(sku, sku))
             recent = sum(st["sold_recent"][-30:])
@@ -632,8 +660,16 @@ class LiveEngine:
                 self.alerts.clear_condition("stock_out", "sku", str(sku), t1)
             rate_h = sum(st["sold_recent"]) / max(len(st["sold_recent"]), 1) * 60
             cover_h = st["on_hand"] / rate_h if rate_h > 0 else float("inf")
-            plan = max(st["rop"], 1.0) * max(day_frac, 0.05)
-            if st["sold_today"] > 1.3 * plan and cover_h < 12 and st["on_hand"] > 0:
+            # Plan: the SKU's historical units per paid order x today's expected paid orders so far.
+            plan = st["units_per_order"] * exp_pays
+            # ... and significantly so: units are over-dispersed (several per order), var ~ 2 x mean.
+            z = (st["sold_today"] - plan) / np.sqrt(2.0 * max(plan, 1.0))
+            if (
+                st["sold_today"] > max(1.3 * plan, 10)
+                and z > 4
+                and cover_h < 12
+                and st["on_hand"] > 0
+            ):
                 self.alerts.raise_alert("circuit_breaker", "sku", str(sku), t1,
                                         observed=st["sold_today"], expected=plan,
                                         message_zh=f"{name} 今日售出 {st['sold_today']:.0f}，超计划 "

@@ -21,6 +21,7 @@ from omni_core.world import WorldParams, build_world
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "_artifacts"
 CHROMIUM = os.environ.get("OMNI_CHROMIUM", "/usr/bin/chromium")
+OPERATOR_PASSWORD = "drill-pass"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
@@ -52,7 +53,8 @@ def server(tmp_path_factory) -> Iterator[str]:
     write_world(wh, build_world(WorldParams(seed=8, users=1500, days=60)))
     wh.close()
     port = _free_port()
-    env = dict(os.environ, OMNI_WAREHOUSE=f"duckdb:///{path}")
+    env = dict(os.environ, OMNI_WAREHOUSE=f"duckdb:///{path}", OMNI_LIVE_SPEED="600",
+               OMNI_OPERATOR_PASSWORD=OPERATOR_PASSWORD)  # fmt: skip
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
