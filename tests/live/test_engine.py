@@ -99,7 +99,7 @@ def test_metric_alert_resolves_after_the_incident_ends(drill_wh):
 class _Hook(http.server.BaseHTTPRequestHandler):
     received: list = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         n = int(self.headers["Content-Length"])
         _Hook.received.append(json.loads(self.rfile.read(n)))
         self.send_response(200)
