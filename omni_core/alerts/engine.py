@@ -123,7 +123,7 @@ class AlertEngine:
                         else None
                     )
                     e = evaluate(rule, observed(w), expected(w), variance, self.group_dims,
-                                 lagged=lagged)  # fmt: skip
+                                 lagged=lagged, window=w)  # fmt: skip
                     if ev is None:
                         ev = e
                         continue

@@ -202,6 +202,7 @@ def evaluate(
     lagged: Any = None,
     phi: float = 1.3,
     rel_error: float = 0.05,
+    window: int = 1,
 ) -> Evaluation:
     """Score one rule for every group.
 
@@ -218,10 +219,12 @@ def evaluate(
             0.0,
         )
         num_e = den_o * ratio_e
-        # Binomial noise given the denominator (a Poisson variance would drown a 93% pay rate)
-        # plus the relative model error.
+        # Binomial noise given the denominator (a Poisson variance would drown a 93% pay rate),
+        # plus the misalignment of the two windows (the numerator is not exactly a subset of the
+        # lagged denominator: about two boundary minutes of Poisson noise), plus model error.
         r = np.clip(ratio_e, 0.0, 0.999)
-        var = phi * den_o * r * (1 - r) + (rel_error * num_e) ** 2 + 1e-9
+        boundary = 2.0 * r**2 * den_o / max(window, 1)
+        var = phi * den_o * r * (1 - r) + boundary + (rel_error * num_e) ** 2 + 1e-9
     else:
         num_e = expected(rule.metric)
         var = variance_fn(num_e, rule.metric, expected)
