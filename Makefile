@@ -32,6 +32,8 @@ format: install
 
 bench: install
 	$(BIN)/python bench/bench_world_metrics.py
+	$(BIN)/python bench/bench_live.py
+	$(BIN)/python bench/bench_import.py
 
 # Rebuild the committed demo world byte for byte (parameters in omni_core/datasets.py).
 sample-data: install

@@ -12,6 +12,7 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="collapsed" if kiosk.kiosk() else "expanded",
 )
+st.session_state["_omni_nav"] = True  # this session runs through app.py (see state.legacy_guard)
 state.inject_css()
 lang = state.lang()
 pages: dict[str, list] = {}

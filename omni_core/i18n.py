@@ -59,6 +59,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "private": ("私域", "Private domain"),
     "offline": ("线下门店", "Offline"),
     "crossborder": ("跨境", "Cross-border"),
+    "other": ("其他/导入", "Other / imported"),
     "no_dataset": ("仓库中还没有数据集。", "The warehouse has no dataset yet."),
 }
 

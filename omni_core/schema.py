@@ -188,7 +188,7 @@ TABLES: tuple[Table, ...] = (
         C("carrier", "VARCHAR"), C("delivered_ts", "TIMESTAMP"),
     )),
     Table("order_lines", "fact", "one row per order line", (
-        C("order_id", "BIGINT", "", False), C("line_no", "TINYINT", "", False),
+        C("order_id", "BIGINT", "", False), C("line_no", "SMALLINT", "", False),
         C("sku_id", "INTEGER", "", False), C("qty", "INTEGER"), C("unit_price", "DOUBLE"),
         C("line_amount", "DOUBLE", "qty * unit_price"),
     )),

@@ -191,6 +191,10 @@ class Warehouse:
     ) -> None:
         """Write tables as a dataset in one transaction: all of them, or nothing on error."""
         check_dataset_name(dataset)
+        if self.path and Path(self.path).stem == dataset:
+            raise ValueError(
+                f"dataset name {dataset!r} equals the warehouse file's name: choose another name"
+            )
         if self.read_only:
             raise PermissionError("warehouse opened read-only")
         if self._con is None:

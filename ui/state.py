@@ -18,8 +18,28 @@ def warehouse() -> Warehouse:
     return wh
 
 
+def legacy_guard() -> None:
+    """Send a legacy deep-link run through ``app.py``.
+
+    On a fresh server Streamlit sees the ``pages/`` folder and, until some run has called
+    ``st.navigation``, executes a deep-linked page (``/ch10``) on its own, skipping ``app.py``
+    (navigation, theme, sidebar). ``app.py`` marks every session it runs; an unmarked page run
+    switches the legacy mode off and reloads the tab, so the new session resolves the same URL
+    through ``st.navigation``.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not st.session_state.get("_omni_nav"):
+        import streamlit.components.v1 as components
+
+        PagesManager.uses_pages_directory = False
+        components.html("<script>window.parent.location.reload();</script>", height=0)
+        st.stop()
+
+
 def lang() -> str:
     """Current UI language: ``?lang=en`` in the URL, else the session's choice, else 中文."""
+    legacy_guard()
     q = st.query_params.get("lang")
     if q in LANGS and "lang" not in st.session_state:
         st.session_state["lang"] = q

@@ -270,8 +270,9 @@ def rfm(t: Tables, *, asof: TimeLike = None) -> ir.Table:
     """Per-user RFM and the BG/NBD summary (frequency, recency, T) from paid orders.
 
     ``purchase_days`` counts distinct purchase days; ``frequency`` = purchase_days - 1 (repeat
-    purchases, Fader-Hardie-Lee 2005); ``recency_days`` = last - first purchase; ``T_days`` = asof
-    - first purchase; ``days_since_last`` = asof - last purchase; all from epoch seconds / 86400.
+    purchases, Fader-Hardie-Lee 2005); ``recency_days`` = last - first purchase DAY (whole days, so
+    several orders on one day give frequency 0 and recency 0, as BG/NBD requires); ``T_days`` =
+    asof - first purchase day; ``days_since_last`` = asof - last purchase; from epoch seconds.
     """
     o = t.orders
     paid = o.filter(o.pay_ts.notnull())
@@ -283,6 +284,8 @@ def rfm(t: Tables, *, asof: TimeLike = None) -> ir.Table:
         monetary=paid.amount.sum(),
         first_epoch=_epoch(paid.pay_ts).min(),
         last_epoch=_epoch(paid.pay_ts).max(),
+        first_day=_epoch(paid.pay_ts.truncate("D")).min(),
+        last_day=_epoch(paid.pay_ts.truncate("D")).max(),
     )
     if asof is None:
         asof_epoch = _epoch(paid.pay_ts).max().as_scalar()
@@ -291,8 +294,8 @@ def rfm(t: Tables, *, asof: TimeLike = None) -> ir.Table:
     return g.mutate(
         frequency=g.purchase_days - 1,
         avg_value=g.monetary / g.orders,
-        recency_days=(g.last_epoch - g.first_epoch) / 86400.0,
-        T_days=(asof_epoch - g.first_epoch) / 86400.0,
+        recency_days=(g.last_day - g.first_day) / 86400.0,
+        T_days=(asof_epoch - g.first_day) / 86400.0,
         days_since_last=(asof_epoch - g.last_epoch) / 86400.0,
     ).order_by("user_id")
 
@@ -303,8 +306,12 @@ def _epoch(col: ir.TimestampValue) -> ir.IntegerValue:
 
 
 def time_range(t: Tables) -> ir.Table:
-    """First and last event time of a dataset."""
-    e = t.events
+    """First and last event time of a dataset (an orders-only import: its order times)."""
+    try:
+        e = t.events
+    except Exception:
+        o = t.orders
+        return o.agg(first_ts=o.order_ts.min(), last_ts=o.order_ts.max(), events=ibis.literal(0))
     return e.agg(first_ts=e.ts.min(), last_ts=e.ts.max(), events=e.count())
 
 

@@ -138,9 +138,10 @@ def rfm_pd(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     g["frequency"] = g["purchase_days"] - 1
     g["avg_value"] = g["monetary"] / g["orders"]
     secs = lambda x: (x - pd.Timestamp("1970-01-01")).dt.total_seconds().astype("int64")  # noqa: E731
-    g["recency_days"] = (secs(g["last"]) - secs(g["first"])) / 86400
+    first_day = secs(g["first"].dt.floor("D"))
+    g["recency_days"] = (secs(g["last"].dt.floor("D")) - first_day) / 86400
     g["T_days"] = (
-        int((asof - pd.Timestamp("1970-01-01")).total_seconds()) - secs(g["first"])
+        int((asof - pd.Timestamp("1970-01-01")).total_seconds()) - first_day
     ) / 86400
     g["days_since_last"] = (
         int((asof - pd.Timestamp("1970-01-01")).total_seconds()) - secs(g["last"])

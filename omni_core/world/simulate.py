@@ -443,7 +443,7 @@ def orders_frames(
     lines = pd.DataFrame(
         {
             "order_id": order_id[line_order],
-            "line_no": (line_no + 1).astype(np.int8),
+            "line_no": (line_no + 1).astype(np.int16),
             "sku_id": (sku + 1).astype(np.int32),
             "qty": qty.astype(np.int32),
             "unit_price": unit_price,

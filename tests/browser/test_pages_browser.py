@@ -14,7 +14,7 @@ def test_data_page_renders(server, browser, lang, title):
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server}/?lang={lang}")  # the Data page is the default page for now
+    page.goto(f"{server}/data?lang={lang}")
     settle(page)
     page.get_by_text(title, exact=False).first.wait_for(timeout=30_000)
     page.wait_for_selector('[data-testid="stMetric"]', timeout=30_000)
