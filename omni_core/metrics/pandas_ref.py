@@ -140,9 +140,7 @@ def rfm_pd(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     secs = lambda x: (x - pd.Timestamp("1970-01-01")).dt.total_seconds().astype("int64")  # noqa: E731
     first_day = secs(g["first"].dt.floor("D"))
     g["recency_days"] = (secs(g["last"].dt.floor("D")) - first_day) / 86400
-    g["T_days"] = (
-        int((asof - pd.Timestamp("1970-01-01")).total_seconds()) - first_day
-    ) / 86400
+    g["T_days"] = (int((asof - pd.Timestamp("1970-01-01")).total_seconds()) - first_day) / 86400
     g["days_since_last"] = (
         int((asof - pd.Timestamp("1970-01-01")).total_seconds()) - secs(g["last"])
     ) / 86400
