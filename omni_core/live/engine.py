@@ -462,7 +462,13 @@ class LiveEngine:
 
     def _refunds(self, t0: dt.datetime, t1: dt.datetime, minutes: int, mult: float,
                  rng: np.random.Generator) -> pd.DataFrame:  # fmt: skip
-        k = int(rng.poisson(self.refund_rate * minutes * mult))
+        # Base refund requests at the history's rate; a refund surge of magnitude m adds requests
+        # worth m% of the paid orders expected in the window (a quality or delivery incident).
+        extra = 0.0
+        if mult > 1:
+            pays = float(self.baseline.expected(t1, minutes)[0, METRICS.index("pays")])
+            extra = (mult - 1) * 0.01 * pays
+        k = int(rng.poisson(self.refund_rate * minutes + extra))
         if k == 0 or self.refund_pool.empty:
             return pd.DataFrame()
         pick = self.refund_pool.iloc[rng.integers(0, len(self.refund_pool), k)]

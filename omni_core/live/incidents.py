@@ -22,8 +22,9 @@ _ids = itertools.count(1)
 @dataclass
 class Incident:
     """One injected incident: kind, target (``channel:tmall``, ``province:GD``, ``sku:12``,
-    ``total``), magnitude (fraction lost for drops/outages/failures, extra multiple for spikes
-    and surges), start and optional duration in simulated minutes."""
+    ``total``), magnitude (fraction lost for drops/outages/failures; extra multiple of traffic for
+    spikes; for a refund surge, extra refund requests as a percentage of paid orders), start and
+    optional duration in simulated minutes."""
 
     kind: str
     target: str
