@@ -33,11 +33,16 @@ def gmv_curve(per_minute: pd.DataFrame, *, title: str | None = None, height: int
                       "expected": pm["expected"].groupby(key).sum() / bucket,
                       "sd": np.sqrt(sd2.groupby(key).sum()) / bucket,
                       "gmv": pm["gmv"].groupby(key).sum(min_count=bucket) / bucket})  # fmt: skip
-    pm = g.assign(upper=g["expected"] + 3 * g["sd"], lower=(g["expected"] - 3 * g["sd"]).clip(lower=0))
+    pm = g.assign(
+        upper=g["expected"] + 3 * g["sd"], lower=(g["expected"] - 3 * g["sd"]).clip(lower=0)
+    )
     obs = pm["gmv"]
     exp5 = pm["expected"]
-    names = (f"实际（{bucket}分钟）", "预期", "动态阈值带") if lang == "zh" else (
-        f"Actual ({bucket}-min bins)", "Expected", "Dynamic band")
+    names = (
+        (f"实际（{bucket}分钟）", "预期", "动态阈值带")
+        if lang == "zh"
+        else (f"Actual ({bucket}-min bins)", "Expected", "Dynamic band")
+    )
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=pm["minute"], y=pm["upper"], line=dict(width=0), showlegend=False,
                              hoverinfo="skip"))  # fmt: skip
@@ -85,7 +90,9 @@ def province_tiles(df: pd.DataFrame, names: dict[str, str], *, title: str | None
     ))  # fmt: skip
     fig.update_xaxes(visible=False, range=[-0.7, 10.7])
     fig.update_yaxes(visible=False, range=[-9.7, 0.7])
-    fig.update_layout(template=TEMPLATE, title=title, height=height, margin=dict(l=5, r=5, t=40, b=5))
+    fig.update_layout(
+        template=TEMPLATE, title=title, height=height, margin=dict(l=5, r=5, t=40, b=5)
+    )
     return fig
 
 
@@ -105,5 +112,7 @@ def stock_levels(stock: pd.DataFrame, *, title: str | None = None, height: int =
     fig.add_trace(go.Scatter(x=s["reorder_point"], y=short, mode="markers", name=labels[1],
                              marker=dict(symbol="line-ns-open", size=16, color="#FFC53D",
                                          line=dict(width=2))))  # fmt: skip
-    fig.update_layout(template=TEMPLATE, title=title, height=height, margin=dict(l=10, r=10, t=40, b=20))
+    fig.update_layout(
+        template=TEMPLATE, title=title, height=height, margin=dict(l=10, r=10, t=40, b=20)
+    )
     return fig
