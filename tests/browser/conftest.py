@@ -91,7 +91,12 @@ def browser():
 
 
 def settle(page, timeout_s: float = 60.0) -> None:
-    """Wait in real time until Streamlit's status widget (running...) is gone."""
+    """Wait in real time until Streamlit's status widget (running...) is gone.
+
+    A page with a live fragment (the war room refreshes every 2 s) may never be idle for long
+    on a loaded machine: after ``timeout_s`` this returns anyway and the caller's explicit waits
+    for its own elements decide.
+    """
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_s * 1000)
     deadline = time.time() + timeout_s
     time.sleep(1.0)
@@ -101,7 +106,6 @@ def settle(page, timeout_s: float = 60.0) -> None:
             if page.locator('[data-testid="stStatusWidget"]').count() == 0:
                 return
         time.sleep(0.25)
-    raise AssertionError("the app kept running for too long")
 
 
 def shot(page, name: str, docs: bool = False) -> Path:
