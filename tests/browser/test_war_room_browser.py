@@ -26,13 +26,19 @@ def test_kiosk_board_refreshes_in_place(server, browser):
     assert page.locator('[data-testid="stSidebar"]').is_hidden()
     assert page.locator('[data-testid="stException"]').count() == 0
     page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=30_000)
-    first_gmv = _gmv(page)
-    first_runs = page.locator(".wr-runs").first.text_content()
-    shot(page, "war_room_kiosk_1", docs=True)
-    time.sleep(10)
-    second_gmv = _gmv(page)
-    second_runs = page.locator(".wr-runs").first.text_content()
-    shot(page, "war_room_kiosk_2")
+    # At x600 ten wall seconds are 100 simulated minutes; the small test world sells little at
+    # night, so take pairs of screenshots 10 s apart until a pair shows the counter moving.
+    for attempt in range(9):  # noqa: B007 - reported after the loop
+        first_gmv = _gmv(page)
+        first_runs = page.locator(".wr-runs").first.text_content()
+        shot(page, "war_room_kiosk_1", docs=True)
+        time.sleep(10)
+        second_gmv = _gmv(page)
+        second_runs = page.locator(".wr-runs").first.text_content()
+        shot(page, "war_room_kiosk_2")
+        if second_gmv != first_gmv:
+            break
+    print("attempts:", attempt + 1, first_gmv, "->", second_gmv)
     p1, f1 = map(int, first_runs.split("|"))
     p2, f2 = map(int, second_runs.split("|"))
     assert f2 > f1, "the fragment reran"
@@ -52,7 +58,8 @@ def test_injected_incident_shows_in_the_alert_panel(server, browser):
     sidebar.get_by_role("button", name="登录").click()
     sidebar.get_by_role("button", name="注入").wait_for(timeout=30_000)
     sidebar.get_by_role("button", name="注入").click()  # default: channel outage on Tmall
-    page.get_by_text(re.compile("流量骤降|UV转化|GMV低于预期")).first.wait_for(timeout=90_000)
+    # The alert panel lists the incident at once (its detection delay is measured by the drills).
+    page.get_by_text(re.compile("渠道中断|流量骤降")).first.wait_for(timeout=90_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     shot(page, "war_room_alert", docs=True)
     page.close()
