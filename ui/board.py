@@ -12,6 +12,8 @@ from ui.state import tr
 
 CSS = """
 <style>
+/* no fading of the board while its fragment refreshes: the wall screen must not flicker */
+[data-stale="true"], .stale-element {opacity:1 !important; transition:none !important}
 .wr-top {display:flex; justify-content:space-between; align-items:center; background:#111A2E;
          border:1px solid #22314F; border-radius:10px; padding:0.5rem 1rem; margin-bottom:0.6rem}
 .wr-title {font-size:1.6rem; font-weight:700; color:#E6EDF7}
