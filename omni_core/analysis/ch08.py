@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from omni_core.analysis import missing_note  # noqa: F401 - re-exported for the page
 from omni_core.metrics import inventory as mi
 from omni_core.models import forecast as fc
 from omni_core.models import inventory as inv
@@ -531,14 +532,6 @@ def sku_choices(wh: Warehouse, dataset: str) -> pd.DataFrame:
 def reason_labels(lang: str = "zh") -> dict[str, str]:
     """Return scenario codes -> display names in a language."""
     return {code: (en if lang == "en" else zh) for code, zh, en in RETURN_REASONS}
-
-
-def missing_note(missing_tables: list[str], lang: str = "zh") -> str:
-    """A plain sentence on what cannot be computed without some tables."""
-    names = ", ".join(missing_tables)
-    if lang == "en":
-        return f"This dataset has no {names} table(s): this section cannot be computed."
-    return f"此数据集缺少 {names} 表：本部分无法计算。"
 
 
 COLUMNS: dict[str, tuple[str, str]] = {

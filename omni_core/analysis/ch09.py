@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from omni_core.analysis import missing_note  # noqa: F401 - re-exported for the page
 from omni_core.metrics import automation as ma
 from omni_core.metrics import campaigns as mc
 from omni_core.models import journeys as jn
@@ -481,14 +482,6 @@ def text(key: str, lang: str = "zh", **values: Any) -> str:
     """A chapter-09 label in a language, formatted with ``values``."""
     zh, en = TEXT[key]
     return (en if lang == "en" else zh).format(**values)
-
-
-def missing_note(missing_tables: list[str], lang: str = "zh") -> str:
-    """A plain sentence on what cannot be computed without some tables."""
-    names = ", ".join(missing_tables)
-    if lang == "en":
-        return f"This dataset has no {names} table(s): this section cannot be computed."
-    return f"此数据集缺少 {names} 表：本部分无法计算。"
 
 
 COLUMNS: dict[str, tuple[str, str]] = {

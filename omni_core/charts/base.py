@@ -3,6 +3,9 @@ height, lang)``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -17,6 +20,13 @@ def _finish(fig: go.Figure, title: str | None, height: int) -> go.Figure:
     return fig
 
 
+def _express(
+    kind: Callable[..., go.Figure], frame: pd.DataFrame, x: str, y: str, *, color: str | None,
+    title: str | None, height: int, labels: dict[str, str] | None, **kw: Any,
+) -> go.Figure:  # fmt: skip
+    return _finish(kind(frame, x=x, y=y, color=color, labels=labels, **kw), title, height)
+
+
 def line(
     frame: pd.DataFrame,
     x: str,
@@ -28,8 +38,7 @@ def line(
     labels: dict[str, str] | None = None,
 ) -> go.Figure:
     """A line chart."""
-    fig = px.line(frame, x=x, y=y, color=color, labels=labels)
-    return _finish(fig, title, height)
+    return _express(px.line, frame, x, y, color=color, title=title, height=height, labels=labels)
 
 
 def area(
@@ -43,8 +52,7 @@ def area(
     labels: dict[str, str] | None = None,
 ) -> go.Figure:
     """A stacked area chart."""
-    fig = px.area(frame, x=x, y=y, color=color, labels=labels)
-    return _finish(fig, title, height)
+    return _express(px.area, frame, x, y, color=color, title=title, height=height, labels=labels)
 
 
 def bar(
@@ -59,8 +67,8 @@ def bar(
     orientation: str = "v",
 ) -> go.Figure:
     """A bar chart."""
-    fig = px.bar(frame, x=x, y=y, color=color, labels=labels, orientation=orientation)
-    return _finish(fig, title, height)
+    return _express(px.bar, frame, x, y, color=color, title=title, height=height, labels=labels,
+                    orientation=orientation)  # fmt: skip
 
 
 def reference_line(
