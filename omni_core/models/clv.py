@@ -367,6 +367,9 @@ def _h_term(a: float, b: float, r: float, x: np.ndarray, z: np.ndarray) -> np.nd
     return bracket / (a - 1.0)
 
 
+_CONCENTRATED = 500.0  # a + b + x above which the Beta mixing weight is integrated in log space
+
+
 def _expected_if_alive_quad(
     r: float, alpha: float, a: float, b: float, x: float, age: float, t: float
 ) -> float:
@@ -382,6 +385,25 @@ def _expected_if_alive_quad(
 
     def f(p: float) -> float:
         return -np.expm1(-n * np.log1p(p * tau)) / p if p > 0 else n * tau
+
+    bb = b + x
+    if a + bb > _CONCENTRATED:
+        # A very concentrated Beta: QAWS's weight p^(a-1) (1-p)^(b-1) underflows. Integrate
+        # f x Beta pdf (in log space) over mean +/- 40 sd, where all but ~1e-300 of the mass is.
+        mean = a / (a + bb)
+        sd = np.sqrt(a * bb / ((a + bb) ** 2 * (a + bb + 1.0)))
+        lo, hi = max(0.0, mean - 40.0 * sd), min(1.0, mean + 40.0 * sd)
+        log_norm = special.betaln(a, bb)
+
+        def g(p: float) -> float:
+            if p <= 0.0 or p >= 1.0:
+                return 0.0
+            return f(p) * np.exp((a - 1.0) * np.log(p) + (bb - 1.0) * np.log1p(-p) - log_norm)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", integrate.IntegrationWarning)
+            val = integrate.quad(g, lo, hi, points=[mean], epsabs=0.0, epsrel=1e-10, limit=200)[0]
+        return float(val)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", integrate.IntegrationWarning)

@@ -422,3 +422,32 @@ def test_other_bad_inputs_raise() -> None:
         clv.customer_lifetime_value(
             BG_PUBLISHED, GG_PUBLISHED, 1, 1.0, 2.0, 5.0, horizon=0, discount_rate=0.1
         )
+
+
+@pytest.mark.parametrize("scale", [1e3, 1e6, 1e9])
+def test_expected_purchases_concentrated_beta_tends_to_fixed_p(scale: float) -> None:
+    """Huge a + b: p ~ Beta(a, b + x) collapses on a/(a+b), so E -> P(alive) (1-(1+p tau)^-(r+x))/p.
+
+    Below the concentration threshold the same integral agrees with the closed form; above it
+    the closed form's hyp2f1 overflows and the log-space quadrature must still be finite.
+    """
+    r, alpha = 0.8, 6.0
+    a, b = 0.1 * scale, 0.9 * scale
+    x, t_x, age, t = np.array([0.0, 4.0]), np.array([0.0, 30.0]), np.array([40.0, 40.0]), 52.0
+    got = np.asarray(clv.expected_purchases((r, alpha, a, b), t, x, t_x, age))
+    assert np.all(np.isfinite(got))
+    p = a / (a + b + x)
+    tau = t / (alpha + age)
+    limit = np.asarray(clv.prob_alive((r, alpha, a, b), x, t_x, age)) * (
+        -np.expm1(-(r + x) * np.log1p(p * tau)) / p
+    )
+    np.testing.assert_allclose(got, limit, rtol=5.0 / np.sqrt(scale))
+
+
+def test_log_space_quadrature_matches_closed_form_where_both_work() -> None:
+    """The concentrated-Beta integral equals FHL eq. 10's closed form at a + b + x = 705."""
+    closed = clv._expected_if_alive(0.5, 3.0, 400.0, 300.0, np.array([5.0]), np.array([40.0]),
+                                    np.array([30.0]))[0]  # fmt: skip
+    assert clv._expected_if_alive_quad(0.5, 3.0, 400.0, 300.0, 5.0, 40.0, 30.0) == pytest.approx(
+        closed, rel=1e-10
+    )
