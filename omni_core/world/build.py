@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from omni_core.arrays import sorted_unique
 from omni_core.reference import (
     CARRIERS,
     CATEGORIES,
@@ -724,6 +725,12 @@ def _inventory(
 # ---------------------------------------------------------------------- identities
 _PHONE_P = {"shelf": 0.9, "interest": 0.6, "seeding": 0.5, "private": 0.95, "offline": 0.7,
             "crossborder": 0.0}  # fmt: skip
+# Odd, not multiples of 5 (so invertible mod 1e10), one per source slot; offsets below 1e10.
+_UID_MULT = (2654435761, 2246822519, 3266489917, 668265263, 374761393, 1181783497, 2870177453,
+             1597334677, 3812015801, 2013065651, 1140071483, 2925350219)  # fmt: skip
+_UID_OFFSET = (0, 7_319_004_211, 1_288_500_947, 5_903_117_363, 9_411_275_231, 3_377_090_109,
+               8_064_213_557, 4_620_955_791, 2_154_768_323, 6_897_341_019, 499_872_651,
+               7_733_108_449)  # fmt: skip
 _DOMAINS = ("qq.com", "163.com", "126.com", "foxmail.com", "sina.com", "gmail.com", "outlook.com")
 
 
@@ -738,16 +745,15 @@ def _identities(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> pd.
     model = ctx.model
     n = len(pop.rate)
     phone_base = (13_000_000_000 + rng.integers(0, 6_999_999_999, n)).astype(np.int64)
-    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
-    local = ["".join(x) for x in letters[rng.integers(0, 26, (n, 7))]]
-    email_base = np.array(
-        [f"{loc}{i % 97}@{_DOMAINS[d]}" for i, (loc, d) in
-         enumerate(zip(local, rng.integers(0, len(_DOMAINS), n), strict=True))],
-        dtype=object,
-    )  # fmt: skip
+    # e-mail "<7 letters><i mod 97>@<domain>", built with vectorised string ufuncs
+    local = (rng.integers(0, 26, (n, 7)) + ord("a")).astype(np.uint8).view("S7").ravel()
+    email_base = np.strings.add(
+        np.strings.add(local.astype("U7"), (np.arange(n) % 97).astype("U2")),
+        np.strings.add("@", np.array(_DOMAINS)[rng.integers(0, len(_DOMAINS), n)]),
+    ).astype(object)
     names = pop.tables["users"]["name"].to_numpy(dtype=object)
     # (user, channel) pairs that exist in the sessions, plus CRM records for members.
-    key = np.unique(s.user.astype(np.int64) * 64 + s.channel)
+    key = sorted_unique(s.user.astype(np.int64) * 64 + s.channel)
     rec_user = np.concatenate([key // 64, np.flatnonzero(pop.is_member)])
     rec_ch = np.concatenate([key % 64, np.full(pop.is_member.sum(), -1)])
     m = len(rec_user)
@@ -791,10 +797,14 @@ def _identities(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> pd.
         nb = nb[same_city & (nb != rec_user[shared])]
         device[sel] = pop.devices[nb, 0]
         noise[sel] = "shared_device"
-    uid = np.array(
-        [f"{sr}_{(u * 2654435761) % 10**10:010d}" for sr, u in zip(src, rec_user, strict=True)],
-        dtype=object,
-    )
+    # Account ids: per source an affine bijection of the person index mod 1e10, so ids are
+    # unique within a source and the same person's ids on two sources share no visible digits.
+    k = np.array(_UID_MULT, dtype=np.int64)[(rec_ch + 1) % len(_UID_MULT)]
+    off = np.array(_UID_OFFSET, dtype=np.int64)[(rec_ch + 1) % len(_UID_OFFSET)]
+    suffix = (rec_user.astype(np.int64) * k + off) % 10**10
+    uid = np.strings.add(
+        np.strings.add(src.astype(str), "_"), np.strings.zfill(suffix.astype(str), 10)
+    ).astype(object)
     out = pd.DataFrame(
         {
             "source": src,

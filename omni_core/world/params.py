@@ -96,6 +96,11 @@ class WorldParams:
     hour_profile: tuple[float, ...] = HOUR_PROFILE
     weekday_profile: tuple[float, ...] = WEEKDAY_PROFILE
     channel_overrides: dict[str, dict[str, float]] = field(default_factory=dict)
+    # 种草 -> 拔草: a session on channel c multiplies P(cart) of the same user's sessions on
+    # *other* channels in the next ``halo_days`` by (1 + seeding_halo[c]) (cross-channel
+    # influence that last-touch attribution cannot see; off by default).
+    seeding_halo: dict[str, float] = field(default_factory=dict)
+    halo_days: float = 7.0
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -194,6 +199,15 @@ def _validate(p: WorldParams) -> None:
                 raise ValueError(f"channel_overrides[{ch!r}]: unknown rate {k!r}")
             if not 0 <= v <= (1 if k.startswith("p_") else 1e6):
                 raise ValueError(f"channel_overrides[{ch!r}][{k!r}] out of range: {v!r}")
+    if not isinstance(p.seeding_halo, dict):
+        raise ValueError(f"seeding_halo must be a dict channel -> lift, got {p.seeding_halo!r}")
+    for ch, v in p.seeding_halo.items():
+        if ch not in p.channels:
+            raise ValueError(f"seeding_halo: unknown channel {ch!r}")
+        if not isinstance(v, int | float) or not 0 <= v <= 10:
+            raise ValueError(f"seeding_halo[{ch!r}] must be within [0, 10], got {v!r}")
+    if not isinstance(p.halo_days, int | float) or not p.halo_days > 0:
+        raise ValueError(f"halo_days must be a positive number, got {p.halo_days!r}")
     for ph in p.calendar:
         for k in ("traffic", "cart", "order"):
             if getattr(ph, k) <= 0:

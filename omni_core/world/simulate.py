@@ -267,6 +267,41 @@ def _creative_lift(ctx: WorldContext, s: Sessions) -> np.ndarray:
     return lift
 
 
+def halo_multiplier(ctx: WorldContext, s: Sessions) -> np.ndarray:
+    """Cart multiplier from the user's recent sessions on seeding channels (``seeding_halo``).
+
+    For each channel ``c`` with lift ``h_c``: a session of user ``u`` at ``t`` on a channel other
+    than ``c`` is multiplied by ``1 + h_c`` when ``u`` had a session on ``c`` in
+    ``(t - halo_days, t)``. The latest earlier ``c`` session of the same user is found with a
+    running maximum over sessions sorted by (user, time), user-offset so users never mix.
+    """
+    params = ctx.model.params
+    mult = np.ones(len(s))
+    if not params.seeding_halo or len(s) == 0:
+        return mult
+    order = np.lexsort((s.t_us, s.user))
+    user = s.user[order].astype(np.int64)
+    t_min = s.t_us[order] / US_PER_MIN
+    span = float(t_min.max()) + 2.0 * params.halo_days * MINUTES_PER_DAY + 1.0
+    base = user * span
+    ch = s.channel[order]
+    window = params.halo_days * MINUTES_PER_DAY
+    out = np.ones(len(s))
+    for cid, lift in params.seeding_halo.items():
+        if lift == 0 or cid not in ctx.model.channel_ids:
+            continue
+        c = ctx.model.channel_ids.index(cid)
+        marks = np.where(ch == c, base + t_min, -np.inf)
+        prev = np.empty_like(marks)
+        prev[0] = -np.inf
+        prev[1:] = np.maximum.accumulate(marks)[:-1]  # latest earlier c session (any user)
+        since = base + t_min - prev  # minutes since it, if it is this user's
+        hit = (ch != c) & (prev >= base) & (since < window)
+        out *= np.where(hit, 1.0 + lift, 1.0)
+    mult[order] = out
+    return mult
+
+
 def walk_funnel(
     ctx: WorldContext,
     s: Sessions,
@@ -294,7 +329,8 @@ def walk_funnel(
             rates["p_cart"][s.channel]
             * model.source_mult[s.channel, s.source]
             * kwm
-            * ctx.days.cart[day],
+            * ctx.days.cart[day]
+            * halo_multiplier(ctx, s),
             rates["p_order"][s.channel] * ctx.days.order[day],
             rates["p_pay"][s.channel],
         ],
