@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test install lint format bench sample-data clean
+.PHONY: run test install install-spark lint format bench bench-spark sample-data clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +14,19 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The test extra plus PySpark (the Spark parity suite); `make run` does not need it.
+$(BIN)/.installed-spark: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e ".[test,spark]"
+	touch $@
+
+install-spark: $(BIN)/.installed-spark
+
 run: install
 	$(BIN)/omni load-demo
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
-test: install
+test: install-spark
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
@@ -34,6 +41,10 @@ bench: install
 	$(BIN)/python bench/bench_world_metrics.py
 	$(BIN)/python bench/bench_live.py
 	$(BIN)/python bench/bench_import.py
+
+# DuckDB vs local Spark on the metric query set (default 10M events; EVENTS=1e6 for a quick run).
+bench-spark: install-spark
+	$(BIN)/python bench/bench_spark.py --events $(or $(EVENTS),1e7)
 
 # Rebuild the committed demo world byte for byte (parameters in omni_core/datasets.py).
 sample-data: install

@@ -10,8 +10,10 @@ memory (``ru_maxrss``) belongs to that run alone:
   validate, deduplicate, derive orders/buyers/SKUs/returns, and write in one transaction;
 - ``import+progress``: the same with a progress callback (the streaming read the Data page uses).
 
-Prints the median seconds and peak RSS of each, the ratios to the baseline, and the time of each
-import step (from the progress callback). Never asserted in tests: the machine is shared.
+Prints the median seconds, CPU seconds (user + system, all threads) and peak RSS of each, the
+ratios to the baseline, and the time of each import step (from the progress callback). CPU seconds
+say how much work a run did when other jobs share the machine and stretch the wall-clock times.
+Never asserted in tests: the machine is shared.
 
 Usage: ``python bench/bench_import.py [--lines 1000000] [--repeat 5]``.
 """
@@ -67,6 +69,7 @@ def child(mode: str, path: str) -> None:
     steps: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         wh = Warehouse(f"duckdb:///{tmp}/warehouse.duckdb") if mode != "pandas" else None
+        cpu0 = _cpu()
         t0 = time.perf_counter()
         if mode == "pandas":
             rows = len(pd.read_csv(path))
@@ -82,11 +85,18 @@ def child(mode: str, path: str) -> None:
                 report = import_files(wh, path, name="retail_1m", progress=progress, stream=False)
             rows = report.counts["rows_read"]
         seconds = time.perf_counter() - t0
+        cpu = _cpu() - cpu0
         if wh is not None:
             wh.close()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"mode": mode, "seconds": seconds, "rss_mb": rss_mb, "rows": rows,
-                      "steps": steps}))  # fmt: skip
+    print(json.dumps({"mode": mode, "seconds": seconds, "cpu": cpu, "rss_mb": rss_mb,
+                      "rows": rows, "steps": steps}))  # fmt: skip
+
+
+def _cpu() -> float:
+    """User + system CPU seconds of this process so far (all threads)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def run(mode: str, path: Path) -> dict:
@@ -112,13 +122,19 @@ def main() -> None:
     for _ in range(args.repeat):
         for m in modes:  # interleaved, so load changes hit every mode alike
             results[m].append(run(m, path))
-    base = statistics.median(r["seconds"] for r in results["pandas"])
-    base_rss = statistics.median(r["rss_mb"] for r in results["pandas"])
-    print(f"\n{'mode':<18}{'median s':>10}{'x pandas':>10}{'peak RSS MB':>13}{'x pandas':>10}")
+    med = {m: {k: statistics.median(r[k] for r in results[m]) for k in ("seconds", "cpu", "rss_mb")}
+           for m in modes}  # fmt: skip
+    base = med["pandas"]
+    print(f"\n{'mode':<18}{'median s':>10}{'x pandas':>10}{'cpu s':>8}{'x pandas':>10}"
+          f"{'peak RSS MB':>13}{'x pandas':>10}")  # fmt: skip
     for m in modes:
-        sec = statistics.median(r["seconds"] for r in results[m])
-        rss = statistics.median(r["rss_mb"] for r in results[m])
-        print(f"{m:<18}{sec:>10.2f}{sec / base:>10.2f}{rss:>13.0f}{rss / base_rss:>10.2f}")
+        sec, cpu, rss = med[m]["seconds"], med[m]["cpu"], med[m]["rss_mb"]
+        print(f"{m:<18}{sec:>10.2f}{sec / base['seconds']:>10.2f}{cpu:>8.2f}"
+              f"{cpu / base['cpu']:>10.2f}{rss:>13.0f}{rss / base['rss_mb']:>10.2f}")  # fmt: skip
+    print("  (ratios of medians; per run, import / pandas of the same round: "
+          + ", ".join(f"{i['seconds'] / p['seconds']:.2f}"
+                      for i, p in zip(results["import"], results["pandas"], strict=True))
+          + ")")  # fmt: skip
     print("\nimport steps (median seconds from the start):")
     steps = [r["steps"] for r in results["import"]]
     for i, (name, _) in enumerate(steps[0]):

@@ -1,10 +1,11 @@
 """The warehouse: open/create it, write worlds and datasets transactionally, run Ibis expressions.
 
 A warehouse is addressed by a URL: ``duckdb:///path/to/file.duckdb`` (the default, a file under
-``$OMNI_DATA_DIR`` or ``./data``), ``duckdb://:memory:``, or any other Ibis backend URL (e.g.
-``pyspark://``) for the metrics layer. ``OMNI_WAREHOUSE`` overrides the default URL. Each dataset
-(the demo world, a generated world, an imported export) lives in its own DuckDB schema, so the app
-can switch between them and an import never touches another dataset.
+``$OMNI_DATA_DIR`` or ``./data``), ``duckdb://:memory:``, or another engine's URL (e.g.
+``pyspark://local[2]``, ``clickhouse://…``; opened by ``omni_core.backends``) for the metrics
+layer. ``OMNI_WAREHOUSE`` overrides the default URL. Each dataset (the demo world, a generated
+world, an imported export) lives in its own DuckDB schema (a database on Spark), so the app can
+switch between them and an import never touches another dataset.
 
 Everything above this module sees only Ibis tables and pandas frames: pages and models do not know
 which engine answered. DuckDB connections are not thread-safe, so each thread gets its own cursor.
@@ -27,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from omni_core import backends
 from omni_core.schema import ENUMS, TABLE_BY_NAME, TABLES, enum_ddl
 
 DEFAULT_DATASET = "world"
@@ -82,7 +84,7 @@ class Warehouse:
             self.engine = self.url.split(":", 1)[0]
             self.path = ""
             self._con = None
-            self._backend = ibis.connect(self.url)
+            self._backend = backends.connect(self.url)
 
     # ------------------------------------------------------------------ connections
     @property
@@ -125,6 +127,8 @@ class Warehouse:
     # ------------------------------------------------------------------ reading
     def table(self, name: str, dataset: str = DEFAULT_DATASET) -> ibis.Table:
         """An Ibis table of a dataset."""
+        if self._con is None:
+            return backends.table(self.backend, name, dataset)
         return self.backend.table(name, database=dataset)
 
     def tables(self, dataset: str = DEFAULT_DATASET) -> Tables:
@@ -142,7 +146,7 @@ class Warehouse:
     def datasets(self) -> list[str]:
         """Names of the datasets (schemas holding a meta table)."""
         if self._con is None:
-            return [d for d in self.backend.list_catalogs()]
+            return backends.list_datasets(self.backend)
         rows = self.con.execute(
             "SELECT DISTINCT schema_name FROM duckdb_tables() WHERE table_name = ? "
             "AND database_name = current_database() ORDER BY 1",
@@ -156,11 +160,15 @@ class Warehouse:
 
     def table_names(self, dataset: str = DEFAULT_DATASET) -> list[str]:
         """Tables present in a dataset (meta table excluded)."""
+        if self._con is None:
+            return [t for t in backends.table_names(self.backend, dataset) if t != META_TABLE]
         return [t for t in self.backend.list_tables(database=dataset) if t != META_TABLE]
 
     def meta(self, dataset: str = DEFAULT_DATASET) -> dict[str, Any]:
         """The dataset's metadata (kind, parameters, source, created)."""
         check_dataset_name(dataset)
+        if self._con is None:
+            return backends.read_meta(self.backend, dataset)
         rows = self.con.execute(f'SELECT key, value FROM "{dataset}".{META_TABLE}').fetchall()
         return {k: json.loads(v) for k, v in rows}
 
@@ -198,8 +206,7 @@ class Warehouse:
         if self.read_only:
             raise PermissionError("warehouse opened read-only")
         if self._con is None:
-            for name, df in tables.items():
-                self.backend.create_table(name, df, database=dataset, overwrite=replace)
+            backends.write_dataset(self.backend, tables, dataset, meta=meta, replace=replace)
             return
         with self._lock:
             con = self._con
@@ -227,6 +234,8 @@ class Warehouse:
     def append(self, dataset: str, frames: dict[str, pd.DataFrame | pa.Table]) -> None:
         """Append rows to existing tables of a dataset in one transaction."""
         check_dataset_name(dataset)
+        if self._con is None:
+            raise NotImplementedError(f"appends (the live stream) need DuckDB, not {self.engine}")
         with self._lock:
             con = self._con
             con.execute("BEGIN TRANSACTION")
@@ -248,6 +257,9 @@ class Warehouse:
     def drop_dataset(self, dataset: str) -> None:
         """Remove a dataset and all its tables."""
         check_dataset_name(dataset)
+        if self._con is None:
+            backends.drop_dataset(self.backend, dataset)
+            return
         with self._lock:
             self._con.execute(f'DROP SCHEMA IF EXISTS "{dataset}" CASCADE')
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from omni_core.charts.war_room import gmv_curve, province_tiles, split_bar, stock_levels
+from omni_core.charts.war_room import gmv_curve, province_map, split_bar, stock_levels
 from omni_core.live.engine import LiveError
 from ui import board, kiosk, live, operator, state
 
@@ -23,8 +23,6 @@ if not kiosk.kiosk():
 wh = state.warehouse()
 ch_names = {c: (n_en if lang == "en" else n_zh) for c, n_zh, n_en in
             wh.query(wh.tables(ds).channels.select("channel_id", "name_zh", "name_en")).itertuples(index=False)}  # fmt: skip
-prov_names = {p: (n_en if lang == "en" else n_zh) for p, n_zh, n_en in
-              wh.query(wh.tables(ds).provinces.select("province", "name_zh", "name_en")).itertuples(index=False)}  # fmt: skip
 cat_names = {c: (n_en if lang == "en" else n_zh) for c, n_zh, n_en in
              wh.query(wh.tables(ds).categories.select("category_id", "name_zh", "name_en")).itertuples(index=False)}  # fmt: skip
 tall = 360 if kiosk.kiosk() else 290
@@ -62,8 +60,8 @@ def screen() -> None:
     c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1.1, 1.2])
     c1.plotly_chart(split_bar(snap["by_channel"], ch_names, title=tr("渠道 GMV", "GMV by channel"),
                               height=tall), width="stretch", key="ch")  # fmt: skip
-    c2.plotly_chart(province_tiles(snap["by_province"], prov_names, title=tr("省份 GMV", "GMV by province"),
-                                   height=tall), width="stretch", key="prov")  # fmt: skip
+    c2.plotly_chart(province_map(snap["by_province"], title=tr("省份 GMV", "GMV by province"),
+                                 height=tall, lang=lang), width="stretch", key="prov")  # fmt: skip
     c3.plotly_chart(split_bar(snap["by_category"], cat_names, title=tr("品类 GMV", "GMV by category"),
                               height=tall), width="stretch", key="cat")  # fmt: skip
     if len(snap["stock"]):

@@ -1,8 +1,13 @@
-"""App test: the war room renders its board (KPIs, charts, ticker) without an exception."""
+"""App test: the war room renders its board (KPIs, charts, ticker) without an exception; the
+province map's shipped boundaries join the world's provinces."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+import omni_core
 
 from .apputil import run_page
 
@@ -28,3 +33,49 @@ def test_operator_controls_need_a_sign_in(monkeypatch):
     at = run_page("war_room.py", "en", operator=True)
     assert not at.exception
     assert "Inject" in [b.label for b in at.button]
+
+
+def test_province_map_ships_its_boundaries_and_joins_every_province():
+    import numpy as np
+    import pandas as pd
+
+    from omni_core.charts.war_room import MAP_FILE, china_provinces, province_map
+    from omni_core.reference import PROVINCES
+
+    geo = china_provinces()
+    assert geo is china_provinces()  # parsed once per process
+    names = [f["properties"]["name"] for f in geo["features"]]
+    for _code, zh, *_ in PROVINCES:
+        assert names.count(zh) == 1, zh
+    assert {"台湾", "香港", "澳门"} <= set(names)
+    data_dir = Path(omni_core.__file__).parent / "data"
+    assert (data_dir / MAP_FILE).stat().st_size < 300_000
+    notice = (data_dir / "china_provinces.LICENSE.txt").read_text(encoding="utf-8")
+    assert "echarts" in notice and "4.9.0" in notice and "Apache License" in notice
+    for f in geo["features"]:
+        for poly in f["geometry"]["coordinates"]:
+            ring = np.asarray(poly[0])
+            assert (ring[0] == ring[-1]).all() and len(ring) >= 4
+            assert 73 < ring[:, 0].min() and ring[:, 0].max() < 136, f["properties"]["name"]
+            assert 17 < ring[:, 1].min() and ring[:, 1].max() < 54, f["properties"]["name"]
+            x, y = ring[:, 0], ring[:, 1]
+            assert np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)) < 0  # clockwise (d3)
+    df = pd.DataFrame({"key": [p[0] for p in PROVINCES], "gmv": np.arange(len(PROVINCES)) * 1e3,
+                       "orders": np.arange(len(PROVINCES)) * 3.0})  # fmt: skip
+    for lang, none in (("zh", "无数据"), ("en", "no data")):
+        fig = province_map(df, lang=lang)
+        # offline: plotly.js fetches its world topojson from a CDN unless the geo subplot's
+        # first trace is a plain lon/lat scatter (and the base layers are hidden)
+        first, ch = fig.data
+        assert first.type == "scattergeo" and first.locations is None and first.lon is not None
+        assert ch.type == "choropleth" and ch.featureidkey == "properties.name"
+        assert fig.layout.geo.fitbounds == "locations" and fig.layout.geo.visible is False
+        z = pd.Series(ch.z, index=list(ch.locations))
+        by = {zh: g for (_c, zh, *_), g in zip(PROVINCES, df["gmv"], strict=True)}
+        order = sorted(by, key=by.get)
+        assert z[order].is_monotonic_increasing and z[order].iloc[-1] > z[order].iloc[0]
+        assert z["台湾"] < z[order[0]]  # "no data" is below any GMV, also a zero GMV
+        labels = dict(zip(ch.locations, ch.customdata[:, 1], strict=True))
+        assert labels["香港"] == none
+        top = PROVINCES[-1][1] if lang == "zh" else PROVINCES[-1][2]
+        assert top in first.text  # the largest province is labelled

@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 
 from omni_core.alerts.notify import Notifier
-from omni_core.alerts.rules import MANUAL_RULES, STOCK_RULES, Rule, evaluate, severity
+from omni_core.alerts.rules import (
+    MANUAL_RULES,
+    STOCK_RULES,
+    Rule,
+    evaluate,
+    evaluate_sequential,
+    severity,
+)
 from omni_core.reference import CARRIERS
 
 
@@ -103,20 +110,29 @@ class AlertEngine:
         observed: Callable[..., Callable[[str], np.ndarray]],
         expected: Callable[[int], Callable[[str], np.ndarray]],
         variance: Callable[..., np.ndarray],
+        cohorts: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
     ) -> list[Alert]:
         """Run every enabled rule at minute ``now``; returns alerts fired now.
 
         ``observed(window, lag=0)`` / ``expected(window)`` return accessors metric -> per-group
-        sums (``lag`` shifts the window back, for ratio denominators).
+        sums (``lag`` shifts the window back, for ratio denominators). ``cohorts()`` returns the
+        funnel-step evidence (parents, children, expected share) of the sequential rules; without
+        it, funnel rules fall back to their window tests.
         """
         fired: list[Alert] = []
+        evidence = None
         with self._lock:
             self.evaluations += 1
             for rule in self.rules:
                 if not rule.enabled:
                     continue
                 ev = None
-                for w in (rule.window, *rule.long_windows):  # fire on the most extreme window
+                if rule.steps and cohorts is not None:
+                    if evidence is None:
+                        evidence = cohorts()
+                    ev = evaluate_sequential(rule, *evidence, self.group_dims)
+                for w in () if ev is not None else (rule.window, *rule.long_windows):
+                    # fire on the most extreme window
                     lagged = (
                         observed(w, rule.lag, rule.metric)
                         if rule.denominator and rule.lag
@@ -173,9 +189,13 @@ class AlertEngine:
         what_zh = {"drop": "低于", "spike": "高于"}[rule.direction]
         what_en = {"drop": "below", "spike": "above"}[rule.direction]
         unit = f"{rule.metric}/{rule.denominator}" if rule.denominator else rule.metric
-        msg_zh = (f"{rule.window}分钟内 {unit} 实际 {ev.observed[g]:.1f}，{what_zh}预期 "
+        minutes = rule.window if ev.minutes is None else int(ev.minutes[g])
+        if ev.minutes is not None:  # funnel rule: children of the cohorts since the change
+            unit = "+".join({"cart": "carts", "order": "orders", "pay": "pays"}[s]
+                            for s in rule.steps)  # fmt: skip
+        msg_zh = (f"{minutes}分钟内 {unit} 实际 {ev.observed[g]:.1f}，{what_zh}预期 "
                   f"{ev.expected[g]:.1f}（{eff:+.0%}，z={ev.z[g]:.1f}）")  # fmt: skip
-        msg_en = (f"{unit} over {rule.window} min: {ev.observed[g]:.1f} observed, {what_en} the "
+        msg_en = (f"{unit} over {minutes} min: {ev.observed[g]:.1f} observed, {what_en} the "
                   f"expected {ev.expected[g]:.1f} ({eff:+.0%}, z={ev.z[g]:.1f})")  # fmt: skip
         drill = []
         if dim == "total":

@@ -108,6 +108,12 @@ def rules_from_frame(df: pd.DataFrame) -> list[Rule]:
         if isinstance(dims, str):
             dims = tuple(x.strip() for x in dims.split(",") if x.strip())
         rec["dims"] = tuple(dims)
+        steps: Any = rec.get("steps", ())
+        if isinstance(steps, str):
+            steps = tuple(x.strip() for x in steps.split(",") if x.strip())
+        elif steps is None or steps != steps:  # empty cell (NaN)
+            steps = ()
+        rec["steps"] = tuple(steps)
         if rec.get("denominator") in ("", "None", None) or rec.get("denominator") != rec.get(
             "denominator"
         ):

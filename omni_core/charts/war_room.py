@@ -1,6 +1,11 @@
-"""War-room charts: per-minute GMV against plan with its band, splits, stock water levels."""
+"""War-room charts: per-minute GMV against plan with its band, splits, province map, stock levels."""
 
 from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -8,15 +13,12 @@ import plotly.graph_objects as go
 
 from omni_core.charts.base import TEMPLATE
 from omni_core.charts.theme import PALETTE
+from omni_core.reference import PROVINCES
 
-GRID_POS = {  # approximate tile-grid positions of the provinces (column, row from the top)
-    "HL": (9, 0), "JL": (9, 1), "NM": (6, 1), "LN": (8, 2), "BJ": (7, 2), "TJ": (7, 3),
-    "HEB": (6, 3), "SX": (5, 3), "SD": (7, 4), "XJ": (1, 2), "GS": (3, 3), "NX": (4, 3),
-    "QH": (2, 4), "SN": (4, 4), "HEN": (6, 5), "JS": (8, 5), "AH": (7, 5), "SH": (9, 5),
-    "XZ": (1, 5), "SC": (3, 5), "CQ": (4, 6), "HUB": (5, 6), "ZJ": (8, 6), "JX": (7, 6),
-    "HUN": (5, 7), "GZ": (4, 7), "FJ": (8, 7), "YN": (3, 7), "GX": (5, 8), "GD": (6, 8),
-    "HI": (6, 9),
-}  # fmt: skip
+MAP_FILE = "china_provinces.geojson"  # Apache ECharts 4.9.0, Apache-2.0: see its LICENSE file
+NO_DATA = "#2A3550"
+MAP_SCALE = [[0.0, NO_DATA], [0.02, NO_DATA], [0.02, "#133049"], [0.5, "#1F7F8C"],
+             [1.0, "#36CFC9"]]  # fmt: skip
 
 
 def gmv_curve(per_minute: pd.DataFrame, *, title: str | None = None, height: int = 330,
@@ -72,24 +74,84 @@ def split_bar(df: pd.DataFrame, labels: dict[str, str] | None = None, *, title: 
     return fig
 
 
-def province_tiles(df: pd.DataFrame, names: dict[str, str], *, title: str | None = None,
-                   height: int = 330) -> go.Figure:  # fmt: skip
-    """A tile-grid map of China's provinces coloured by today's GMV (equal-area tiles)."""
-    d = df[df["key"].isin(GRID_POS)].copy()
-    d["x"] = [GRID_POS[k][0] for k in d["key"]]
-    d["y"] = [-GRID_POS[k][1] for k in d["key"]]
-    d["label"] = [names.get(k, k) for k in d["key"]]
-    fig = go.Figure(go.Scatter(
-        x=d["x"], y=d["y"], mode="markers+text", text=d["label"],
-        textfont=dict(size=max(9, height // 30), color="#E6EDF7"),
-        marker=dict(symbol="square", size=max(18, height // 11), color=d["gmv"],
-                    colorscale=[[0, "#15304A"], [1, "#36CFC9"]], line=dict(width=1, color="#0B1220"),
-                    showscale=False),
-        customdata=np.stack([d["gmv"]], axis=1),
-        hovertemplate="%{text}: ¥%{customdata[0]:,.0f}<extra></extra>",
+@functools.cache
+def china_provinces() -> dict[str, Any]:
+    """The simplified China province boundaries shipped in ``omni_core/data`` (parsed once).
+
+    One Feature per province-level division with ``properties.name`` = its short Chinese name
+    (广东, 北京, ...), as in ``reference.PROVINCES``; source and licence in
+    ``omni_core/data/china_provinces.LICENSE.txt``.
+    """
+    path = resources.files("omni_core").joinpath("data", MAP_FILE)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _map_frame() -> pd.DataFrame:
+    """Map features with the world's province code (None for 台湾/香港/澳门) and label anchors."""
+    by_zh = {zh: (code, en) for code, zh, en, *_ in PROVINCES}
+    rows = []
+    for f in china_provinces()["features"]:
+        name = f["properties"]["name"]
+        code, en = by_zh.get(name, (None, None))
+        ring = max((p[0] for p in f["geometry"]["coordinates"]), key=len)
+        lon, lat = np.asarray(ring).mean(0)
+        rows.append({"feature": name, "code": code, "name_en": en, "lon": lon, "lat": lat})
+    return pd.DataFrame(rows)
+
+
+def province_map(df: pd.DataFrame, *, title: str | None = None, height: int = 330,
+                 lang: str = "zh", labels: int = 3) -> go.Figure:  # fmt: skip
+    """China province map coloured by today's GMV (``df``: key = province code, gmv, orders).
+
+    Colour is proportional to the square root of GMV (the big coastal provinces would otherwise
+    leave the rest dark); divisions outside the world's vocabulary are drawn in a muted "no data"
+    grey; the ``labels`` largest provinces (apart enough not to collide) are named on the map. Offline: no base map or tiles,
+    only the shipped boundaries (:func:`china_provinces`).
+    """
+    m = _map_frame().copy()
+    vals = df.set_index("key")
+    m["gmv"] = m["code"].map(vals["gmv"]).astype(float)
+    m["orders"] = m["code"].map(vals["orders"]).astype(float) if "orders" in vals else np.nan
+    has = m["code"].notna()
+    root = np.sqrt(m["gmv"].clip(lower=0).fillna(0.0))
+    top = float(root.max()) or 1.0
+    m["z"] = np.where(has, 0.02 * top + 0.98 * root, 0.0)  # "no data" below the 2 % stop
+    zh = lang == "zh"
+    m["label"] = m["feature"] if zh else m["name_en"].fillna(m["feature"])
+    none = "无数据" if zh else "no data"
+    m["gmv_txt"] = [f"¥{v:,.0f}" if ok else none for v, ok in zip(m["gmv"], has, strict=True)]
+    m["orders_txt"] = [f"{v:,.0f}" if ok and v == v else "—"
+                       for v, ok in zip(m["orders"], has, strict=True)]  # fmt: skip
+    # Labels first: plotly.js decides whether to fetch its world topojson (from a CDN, which an
+    # offline wall screen cannot reach) from the subplot's first trace; a lon/lat scatter needs
+    # none and the base layers are hidden, so nothing is fetched.
+    picked: list[int] = []  # the largest provinces whose labels do not collide (>= 5 degrees apart)
+    for i in m[has & (m["gmv"] > 0)].sort_values("gmv", ascending=False).index:
+        if len(picked) >= labels:
+            break
+        d = np.hypot(m.loc[picked, "lon"] - m.at[i, "lon"], m.loc[picked, "lat"] - m.at[i, "lat"])
+        if (d >= 5.0).all():
+            picked.append(i)
+    big = m.loc[picked]
+    if big.empty:  # keep a (blank) first trace so the rule above always holds
+        big = m.iloc[:1].assign(label="")
+    fig = go.Figure(go.Scattergeo(
+        lon=big["lon"], lat=big["lat"], mode="text", text=big["label"], hoverinfo="skip",
+        textfont=dict(size=max(11, height // 26), color="#FFFFFF", shadow="0px 0px 4px #0B1220"),
+        showlegend=False,
     ))  # fmt: skip
-    fig.update_xaxes(visible=False, range=[-0.7, 10.7])
-    fig.update_yaxes(visible=False, range=[-9.7, 0.7])
+    fig.add_trace(go.Choropleth(
+        geojson=china_provinces(), featureidkey="properties.name", locations=m["feature"],
+        z=m["z"], zmin=0.0, zmax=top, colorscale=MAP_SCALE, showscale=False,
+        marker=dict(line=dict(color="#0B1220", width=0.6)),
+        customdata=np.stack([m["label"], m["gmv_txt"], m["orders_txt"]], axis=1),
+        hovertemplate="<b>%{customdata[0]}</b><br>GMV %{customdata[1]}<br>"
+                      + ("支付订单" if zh else "Paid orders") + " %{customdata[2]}<extra></extra>",
+    ))  # fmt: skip
+    # Web Mercator as on the common Chinese web maps (plotly's fitbounds frames it reliably).
+    fig.update_geos(visible=False, fitbounds="locations", bgcolor="rgba(0,0,0,0)",
+                    projection=dict(type="mercator"))  # fmt: skip
     fig.update_layout(
         template=TEMPLATE, title=title, height=height, margin=dict(l=5, r=5, t=40, b=5)
     )

@@ -160,9 +160,9 @@ def import_files(
     ``mapping`` defaults to ``suggest`` on the file (a mapping with options but no columns gets
     the suggested columns); ``name`` defaults to one derived from the file
     name (made unique). With an explicit ``name`` that exists, ``replace=True`` is required.
-    Raises ``IngestError`` (warehouse untouched) when a file cannot be imported. ``stream`` reads
-    CSV files in batches so ``progress`` moves during the read (default: when ``progress`` is
-    given); without it the multi-threaded whole-file reader is used.
+    Raises ``IngestError`` (warehouse untouched) when a file cannot be imported. ``stream`` reports
+    the share of a CSV file read while the (multi-threaded) reader runs, so ``progress`` moves
+    during the read (default: when ``progress`` is given); the tables are the same either way.
     """
     stream = progress is not None if stream is None else stream
     t0 = time.perf_counter()

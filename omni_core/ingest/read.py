@@ -14,6 +14,7 @@ import csv
 import gzip
 import io
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -33,6 +34,7 @@ DELIMITERS = (",", "\t", ";", "|")
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat", ".gz"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 ROW = "_row"
+PROGRESS_SECONDS = 0.1  # how often a streaming read reports progress
 Progress = Callable[[str, float], None]
 
 # Magic numbers of files that are not tables (the first bytes say what they are).
@@ -402,30 +404,6 @@ def _excel_cell(v: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------- reading
-class _CountingFile(io.RawIOBase):
-    """A read-only file that remembers the share of its bytes read so far.
-
-    Arrow reads it from its own I/O threads, so it only records the share; the caller reports
-    progress from its own thread between batches (Streamlit calls must come from the script's)."""
-
-    def __init__(self, path: Path) -> None:
-        self._fh = open(path, "rb")  # closed in close()
-        self._size = max(path.stat().st_size, 1)
-        self.fraction = 0.0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        n = self._fh.readinto(b)
-        self.fraction = min(self._fh.tell() / self._size, 1.0)
-        return n or 0
-
-    def close(self) -> None:
-        self._fh.close()
-        super().close()
-
-
 def read_table(
     info: SourceInfo,
     types: dict[str, str] | None = None,
@@ -437,6 +415,7 @@ def read_table(
     ``types`` asks for typed columns (``timestamp`` or ``number``); a column whose values do not
     all convert is read as text instead (the importer then parses it row by row and reports each
     row it cannot read). ``timestamp_formats`` gives a strptime format per timestamp column.
+    ``progress`` gets the share of a CSV file's bytes read, every ``PROGRESS_SECONDS``.
     """
     try:
         if info.format == "parquet":
@@ -532,20 +511,33 @@ def _read_csv_once(
             src = pa.CompressedInputStream(pa.OSFile(info.path), "gzip")
         return pacsv.read_csv(src, read_options=read_opts, parse_options=parse_opts,
                               convert_options=conv)  # fmt: skip
-    raw = _CountingFile(Path(info.path))
-    stream: Any = io.BufferedReader(raw, buffer_size=4 << 20)
-    if info.compression == "gzip":
-        stream = pa.CompressedInputStream(pa.PythonFile(stream, mode="r"), "gzip")
+    # The multi-threaded reader runs in a worker thread; this thread reports the share of the
+    # file's bytes read meanwhile (Streamlit's progress bar must be updated from the script's own
+    # thread).
+    raw = pa.OSFile(info.path)
+    size = max(info.size_bytes, 1)
+    stream: Any = raw if info.compression != "gzip" else pa.CompressedInputStream(raw, "gzip")
+    out: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            out["table"] = pacsv.read_csv(stream, read_options=read_opts,
+                                          parse_options=parse_opts, convert_options=conv)  # fmt: skip
+        except BaseException as e:  # re-raised in the caller's thread
+            out["error"] = e
+
+    worker = threading.Thread(target=work, name="omni-csv-read", daemon=True)
     try:
-        reader = pacsv.open_csv(stream, read_options=read_opts, parse_options=parse_opts,
-                                convert_options=conv)  # fmt: skip
-        batches = []
-        for batch in reader:
-            batches.append(batch)
-            progress("reading", raw.fraction)
-        return pa.Table.from_batches(batches, schema=reader.schema)
+        worker.start()
+        while worker.is_alive():
+            worker.join(PROGRESS_SECONDS)
+            progress("reading", min(raw.tell() / size, 1.0))
     finally:
+        worker.join()
         raw.close()
+    if "error" in out:
+        raise out["error"]
+    return out["table"]
 
 
 def _csv_error(info: SourceInfo, e: Exception) -> IngestError:

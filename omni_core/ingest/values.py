@@ -106,6 +106,9 @@ def dictionary(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     if col.num_chunks == 0:
         return np.zeros(0, np.int32), pa.array([], pa.string())
     values = col.chunk(0).dictionary.cast(pa.string())
+    if col.null_count == 0:
+        parts = [c.indices.to_numpy(zero_copy_only=False) for c in col.chunks]
+        return np.concatenate(parts).astype(np.int32, copy=False), values
     idx = pa.chunked_array([c.indices for c in col.chunks], type=col.type.index_type)
     codes = pc.fill_null(_combine(idx), -1).to_numpy(zero_copy_only=False).astype(np.int32)
     return codes, values
@@ -237,6 +240,28 @@ def _prep_date(expr: str) -> str:
             f"'0123456789:/-'), '上午', 'AM'), '下午', 'PM')")  # fmt: skip
 
 
+_FULLWIDTH = str.maketrans("０１２３４５６７８９：／－", "0123456789:/-")
+
+
+def _prep_py(s: str) -> str:
+    """What ``_prep_date`` makes of a value (for the characters it holds)."""
+    return s.translate(_FULLWIDTH).replace("上午", "AM").replace("下午", "PM")
+
+
+def _may_parse(fmt: str, chars: set[str]) -> bool:
+    """False when no value made of ``chars`` can match ``fmt``: strptime matches each literal
+    character (spaces aside) exactly, and AM/PM and month names need letters."""
+    if "%" not in fmt:
+        return True  # iso, epoch_s, epoch_ms: not strptime
+    literal = re.sub(r"%.", "", fmt)
+    if any(c not in chars for c in literal if not c.isspace()):
+        return False
+    if "%p" in fmt and not chars & set("aApP"):
+        return False
+    letters = any(c.isascii() and c.isalpha() for c in chars)
+    return letters or not ("%b" in fmt or "%B" in fmt)
+
+
 def _fmt_sql(fmt: str, x: str) -> str:
     if fmt == "iso":
         return f"TRY_CAST({x} AS TIMESTAMP)"
@@ -264,14 +289,19 @@ def choose_date_formats(samples: list[str], override: str | list[str] | None = N
         return DateChoice(fmts, n, len(vals))
     if not vals:
         return DateChoice([], 0, 0)
+    # Each format costs DuckDB a few milliseconds to plan, so formats that cannot read any sample
+    # (a separator or a letter they need appears in none) count 0 without asking it.
+    chars = set().union(*(_prep_py(v) for v in vals))
+    tried = [i for i, (f, _) in enumerate(DATE_FORMATS) if _may_parse(f, chars)]
     con = _con()
     con.register("d", pa.table({"s": pa.array(vals, pa.string())}))
     x = _prep_date("s")
-    cols = ", ".join(
-        f"count({_plausible(_fmt_sql(f, 'x'))}) AS c{i}" for i, (f, _) in enumerate(DATE_FORMATS)
-    )
-    counts = con.execute(f"SELECT {cols} FROM (SELECT {x} AS x FROM d)").fetchone()
+    cols = ", ".join(f"count({_plausible(_fmt_sql(DATE_FORMATS[i][0], 'x'))})" for i in tried)
+    found = con.execute(f"SELECT {cols} FROM (SELECT {x} AS x FROM d)").fetchone()
     con.close()
+    counts = [0] * len(DATE_FORMATS)
+    for i, c in zip(tried, found, strict=True):
+        counts[i] = c
     best_i = max(range(len(DATE_FORMATS)), key=lambda i: (counts[i], -i))
     if counts[best_i] == 0:
         return DateChoice([], 0, len(vals))
@@ -336,8 +366,9 @@ def parse_timestamp(col: pa.ChunkedArray | pa.Array, formats: list[str]) -> Pars
 
 
 def _plausible_np(vals: np.ndarray, bad: np.ndarray) -> Parsed:
-    years = vals.astype("datetime64[Y]").astype(np.int64) + 1970
-    off = ~np.isnat(vals) & ((years < YEAR_MIN) | (years > YEAR_MAX))
+    lo = np.datetime64(f"{YEAR_MIN:04d}-01-01", "us")
+    hi = np.datetime64(f"{YEAR_MAX + 1:04d}-01-01", "us")
+    off = ~np.isnat(vals) & ((vals < lo) | (vals >= hi))
     vals = vals.copy()
     vals[off] = np.datetime64("NaT")
     return Parsed(vals, bad | off)

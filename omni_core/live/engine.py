@@ -4,10 +4,14 @@ One engine per server process and dataset, shared by every viewer. Each tick sim
 minute ``[t, t+1)`` with the same behaviour model that built the history (the population is
 rebuilt from the dataset's parameters and seed), applies active incidents, appends the events,
 orders, lines and refunds that became visible to the warehouse in one transaction, updates the
-per-minute rollups, evaluates the alert rules and rebuilds the board snapshot once. Events of a
-session that fall after the minute (a payment 30 s later) wait in a buffer, so the stream has
-neither gaps nor overlaps with the history. Catch-up after idle time is done in bulk windows of up
-to an hour and bounded by ``max_catchup_minutes``: beyond it the clock is held, not replayed.
+per-minute rollups and the funnel-step cohorts, evaluates the alert rules and rebuilds the board
+snapshot once. Events of a session that fall after the minute (a payment 30 s later) wait in a
+buffer, so the stream has neither gaps nor overlaps with the history. Funnel incidents
+(conversion drops, payment failures) act on the funnel steps taken while they are active, also
+those of sessions already under way: each buffered cart, order or payment falling in the tick is
+kept with the incident's probability when it is released. Catch-up after idle time is done in
+bulk windows of up to an hour and bounded by ``max_catchup_minutes``: beyond it the clock is held,
+not replayed.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from omni_core.alerts.notify import Notifier
 from omni_core.alerts.rules import DEFAULT_RULES, Rule
 from omni_core.alerts.store import AlertStore
 from omni_core.live.clock import SimClock
-from omni_core.live.incidents import Incident, effects
+from omni_core.live.cohorts import Cohorts
+from omni_core.live.incidents import Effects, Incident, effects
 from omni_core.live.rollup import EVENT_METRIC, METRICS, Groups, Rollup
 from omni_core.metrics import live as lm
 from omni_core.metrics.core import time_range
@@ -113,6 +118,9 @@ class LiveEngine:
         self.rollup = Rollup(self.groups, keep_days=history_days + 2)
         self._seed_rollup(t)
         self.baseline = Baseline(self.rollup, Plan(p), self._complete_days())
+        self.cohorts = Cohorts(self.groups)
+        lags = wh.query(lm.step_lags(t, self.t - dt.timedelta(days=2), self.t))
+        self.cohorts.fit_delays(lags)
         self.store = AlertStore(wh, dataset) if persist else None
         rules = (
             rules
@@ -371,17 +379,20 @@ class LiveEngine:
         self.next_session += len(s)
         start = pd.Timestamp(self.world_start)
         ev = events_frame(self.ctx, s, sid, start, FAR_US)
+        ev["_parent_min"] = _parent_minutes(s, ev, sid)
         orders, lines = orders_frames(self.ctx, s, sid, start, FAR_US, rng, self.next_order)
         self.next_order += len(orders)
         orders["delivered_ts"] = pd.NaT  # in transit: not known yet at this clock
         orders["carrier"] = orders["carrier"].where(orders["status"] == "paid", None)
         self._pending_events.append(ev)
         self._pending_orders.append((orders, lines))
+        self._funnel_incidents(eff, t1, rng)
         out_ev, out_o, out_l = self._release(t1)
         refunds = self._refunds(t0, t1, minutes, eff.refund_mult, rng)
         spend = self._spend(out_ev, rng)
         if self.persist:
-            frames = {"events": out_ev, "orders": out_o, "order_lines": out_l}
+            frames = {"events": out_ev.drop(columns="_parent_min", errors="ignore"),
+                      "orders": out_o, "order_lines": out_l}  # fmt: skip
             if len(refunds):
                 frames["returns"] = refunds
             self.wh.append(self.dataset, {k: v for k, v in frames.items() if len(v)})
@@ -424,11 +435,8 @@ class LiveEngine:
         keep = rng.random(len(s)) < eff.channel_traffic[s.channel] / boost
         s = s.take(np.flatnonzero(keep))
         s = s.take(np.lexsort((s.user, s.t_us)))
-        mult = eff.stage_channel[s.channel].copy()
-        if eff.stage_province:
-            geo = pop.province_idx[s.user]
-            for p, f in eff.stage_province.items():
-                mult[geo == p] *= f
+        # Funnel incidents act when the step is taken (_funnel_incidents), not at session start.
+        mult = np.ones((len(s), 5))
         if eff.blocked_skus:
             mult[np.isin(s.sku, list(eff.blocked_skus)), 3] = 0.0
         s = walk_funnel(self.ctx, s, rng, stage_mult=mult)
@@ -436,28 +444,75 @@ class LiveEngine:
         s.kol = np.full(len(s), -1, dtype=np.int32)
         return s
 
+    def _funnel_incidents(self, eff: Effects, t1: dt.datetime, rng: np.random.Generator) -> None:
+        """Thin the buffered carts, orders and payments due before ``t1`` by the active incidents.
+
+        A step of a targeted session taken in this tick succeeds with the incident's stage
+        multiplier (``1 - magnitude``); a lost cart or order ends the session there (its later
+        events and its order are dropped), a lost payment leaves the order unpaid.
+        """
+        if not (eff.stage_channel != 1).any() and not eff.stage_province:
+            return
+        if not self._pending_events:
+            return
+        ev = pd.concat(self._pending_events, ignore_index=True)
+        cut = np.datetime64(t1, "us")
+        due = ev["ts"].to_numpy() < cut
+        kind = _kinds(ev["event_type"])
+        ch = _codes(ev["channel_id"], {c: i for i, c in enumerate(self.channel_ids)})
+        geo = _codes(ev["province"], {g: i for i, g in enumerate(self.geo)})
+        sess = ev["session_id"].to_numpy()
+        ended: set[int] = set()  # sessions that lost their cart or order
+        unpaid: set[int] = set()  # sessions whose payment failed
+        for stage, etype in ((2, "cart"), (3, "order"), (4, "pay")):
+            rows = np.flatnonzero(due & (kind == etype) & ~np.isin(sess, list(ended)))
+            if len(rows) == 0:
+                continue
+            mult = np.where(ch[rows] >= 0, eff.stage_channel[np.maximum(ch[rows], 0), stage], 1.0)
+            for p, f in eff.stage_province.items():
+                mult = np.where(geo[rows] == p, mult * f[stage], mult)
+            lost = sess[rows[rng.random(len(rows)) >= mult]]
+            (unpaid if etype == "pay" else ended).update(int(x) for x in lost)
+        if not ended and not unpaid:
+            return
+        gone = np.isin(sess, list(ended)) & np.isin(kind, ["cart", "order", "pay"])
+        gone |= np.isin(sess, list(unpaid)) & (kind == "pay")
+        self._pending_events = [ev[~gone]]
+        keep = []
+        for o, ln in self._pending_orders:
+            drop = o["session_id"].isin(ended).to_numpy()
+            o = o[~drop].copy()
+            ln = ln[ln["order_id"].isin(o["order_id"])]
+            fail = o["session_id"].isin(unpaid).to_numpy()
+            if fail.any():
+                o.loc[fail, "status"] = "unpaid"
+                o.loc[fail, "pay_ts"] = pd.NaT
+                o.loc[fail, "carrier"] = None
+            keep.append((o, ln))
+        self._pending_orders = keep
+
     def _release(self, t1: dt.datetime) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """Split the buffers at ``t1``: what became visible (sorted) and what still waits."""
         cut = np.datetime64(t1, "us")
         ev = pd.concat(self._pending_events, ignore_index=True) if self._pending_events else None
         if ev is not None and len(ev):
-            now = ev["ts"].to_numpy() < cut
-            out_ev = ev[now].sort_values(["ts", "session_id"], kind="stable")
-            self._pending_events = [ev[~now]]
+            ts = ev["ts"].to_numpy()
+            now = ts < cut
+            order = np.lexsort((ev["session_id"].to_numpy(), ts))  # stable: time, then session
+            out_ev = ev.take(order[now[order]]).reset_index(drop=True)
+            self._pending_events = [ev.take(np.flatnonzero(~now))]
         else:
             out_ev = pd.DataFrame()
             self._pending_events = []
-        outs_o, outs_l, keep = [], [], []
-        for o, ln in self._pending_orders:
-            rel = o["pay_ts"].where(o["status"] == "paid", o["order_ts"]).to_numpy()
-            now = rel < cut
-            if now.any():
-                outs_o.append(o[now])
-                outs_l.append(ln[ln["order_id"].isin(o.loc[now, "order_id"])])
-            if (~now).any():
-                keep.append((o[~now], ln[ln["order_id"].isin(o.loc[~now, "order_id"])]))
-        self._pending_orders = keep
-        out_o = pd.concat(outs_o, ignore_index=True) if outs_o else pd.DataFrame()
-        out_l = pd.concat(outs_l, ignore_index=True) if outs_l else pd.DataFrame()
+        if not self._pending_orders:
+            return out_ev, pd.DataFrame(), pd.DataFrame()
+        o = pd.concat([x[0] for x in self._pending_orders], ignore_index=True)
+        ln = pd.concat([x[1] for x in self._pending_orders], ignore_index=True)
+        rel = o["pay_ts"].where(o["status"] == "paid", o["order_ts"]).to_numpy()
+        now = rel < cut
+        line_now = np.isin(ln["order_id"].to_numpy(), o["order_id"].to_numpy()[now])
+        out_o, out_l = o[now].reset_index(drop=True), ln[line_now].reset_index(drop=True)
+        self._pending_orders = [(o[~now], ln[~line_now])] if (~now).any() else []
         return out_ev, out_o, out_l
 
     def _refunds(self, t0: dt.datetime, t1: dt.datetime, minutes: int, mult: float,
@@ -527,16 +582,20 @@ class LiveEngine:
         geo = {g: i for i, g in enumerate(self.geo)}
         sku_cat = self.ctx.sku_cat
         if len(ev):
-            et = ev["event_type"].astype(str)
+            # column arrays once (boolean frame indexing per event type is slow on pandas 3)
+            kind = _kinds(ev["event_type"])
+            ts = ev["ts"].to_numpy()
+            codes = (_codes(ev["channel_id"], ch), _codes(ev["province"], geo),
+                     sku_cat[ev["sku_id"].to_numpy() - 1].astype(int))  # fmt: skip
             for etype, metric in EVENT_METRIC.items():
-                f = ev[et == etype]
-                if len(f) == 0:
-                    continue
-                self.rollup.add(f["ts"].to_numpy(), metric, np.ones(len(f)),
-                                _codes(f["channel_id"], ch), _codes(f["province"], geo),
-                                sku_cat[f["sku_id"].to_numpy() - 1].astype(int))  # fmt: skip
-            pv = ev[et == "page_view"]
-            self._first(self.visitors, pv["ts"], pv["user_id"])
+                sel = kind == etype
+                if sel.any():
+                    self.rollup.add(ts[sel], metric, np.ones(int(sel.sum())),
+                                    *(c[sel] for c in codes))  # fmt: skip
+            pv = kind == "page_view"
+            self._first(self.visitors, ts[pv], ev["user_id"].to_numpy()[pv])
+            parent = ev["_parent_min"].to_numpy() if "_parent_min" in ev else None
+            self._update_cohorts(kind, self._minute_index(ts), parent, codes)
         if len(o):
             p = o[o["status"] == "paid"]
             if len(p):
@@ -558,6 +617,8 @@ class LiveEngine:
                 self._add_groups_only(first["pay_ts"].to_numpy(), "pays", np.ones(len(first)),
                                       self.groups.offset("category") + sku_cat[first["sku_id"].to_numpy() - 1])  # fmt: skip
                 self._first(self.buyers, p["pay_ts"], p["user_id"])
+                self.cohorts.add("pay", "child", self._minute_index(p["order_ts"]),
+                                 _codes(p["channel_id"], ch), _codes(p["province"], geo))  # fmt: skip
         if len(refunds):
             self.rollup.add(refunds["refund_ts"].to_numpy(), "refunds", np.ones(len(refunds)),
                             _codes(refunds["channel_id"], ch))  # fmt: skip
@@ -567,11 +628,33 @@ class LiveEngine:
             self.rollup.add(spend["ts"].to_numpy(), "spend", spend["spend"].to_numpy(float),
                             _codes(spend["channel_id"], ch))  # fmt: skip
 
+    def _minute_index(self, ts: Any) -> np.ndarray:
+        """Minutes since the world's start (the cohorts' clock)."""
+        us = pd.DatetimeIndex(ts).as_unit("us").asi8
+        return (us - np.datetime64(self.world_start, "us").astype(np.int64)) // US_PER_MIN
+
+    def _update_cohorts(self, kind: np.ndarray, minute: np.ndarray, parent: np.ndarray | None,
+                        codes: tuple[np.ndarray, ...]) -> None:  # fmt: skip
+        """Parents at their own minute, children at their parent's (visit->cart->order->pay)."""
+        for etype, parent_of, child_of in (("page_view", "cart", None), ("cart", "order", "cart"),
+                                           ("order", "pay", "order")):  # fmt: skip
+            sel = kind == etype
+            if not sel.any():
+                continue
+            c = [x[sel] for x in codes]
+            # payments carry no category: the pay step is counted by channel and province only
+            self.cohorts.add(parent_of, "parent", minute[sel],
+                             *(c if parent_of != "pay" else (*c[:2], None)))  # fmt: skip
+            if child_of is not None and parent is not None:
+                pm = parent[sel]
+                ok = pm >= 0
+                self.cohorts.add(child_of, "child", pm[ok], *(x[ok] for x in c))
+
     @staticmethod
-    def _first(store: dict[dt.date, dict[int, int]], ts: pd.Series, users: pd.Series) -> None:
+    def _first(store: dict[dt.date, dict[int, int]], ts: Any, users: Any) -> None:
         if len(ts) == 0:
             return
-        for t, u in zip(pd.DatetimeIndex(ts), users.to_numpy(), strict=True):
+        for t, u in zip(pd.DatetimeIndex(ts), np.asarray(users), strict=True):
             day = store.setdefault(t.date(), {})
             if u not in day:
                 day[u] = t.hour * 60 + t.minute
@@ -648,7 +731,13 @@ class LiveEngine:
         def variance(e: np.ndarray, metric: str, exp: Callable[[str], np.ndarray]) -> np.ndarray:
             return self.baseline.variance(e, metric, exp("pays"))
 
-        self.alerts.evaluate(t1, observed, expected, variance)
+        def cohorts() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            width = max([r.seq_window for r in self.alerts.rules if r.steps] or [1])
+            end = int((t1 - self.world_start).total_seconds() // 60)
+            n, c, f = self.cohorts.window(end, width)
+            return n, c, self.baseline.step_conversion(t1, width) * f
+
+        self.alerts.evaluate(t1, observed, expected, variance, cohorts)
         self._stock_alerts(t1)
 
     def _stock_alerts(self, t1: dt.datetime) -> None:
@@ -691,11 +780,36 @@ class LiveEngine:
         self.snapshot = build_snapshot(self)
 
 
+_PARENT_STAGE = {"cart": 2, "order": 4}  # stage_us column of the parent: page view, cart
+
+
+def _parent_minutes(s: Sessions, ev: pd.DataFrame, sid: np.ndarray) -> np.ndarray:
+    """Minute (since the world's start) of each cart's page view and each order's cart; -1 else."""
+    out = np.full(len(ev), -1, dtype=np.int64)
+    if len(ev) == 0:
+        return out
+    kind = _kinds(ev["event_type"])
+    row = ev["session_id"].to_numpy() - sid[0]
+    for etype, col in _PARENT_STAGE.items():
+        sel = kind == etype
+        out[sel] = s.stage_us[row[sel], col] // US_PER_MIN
+    return out
+
+
+def _kinds(values: pd.Series) -> np.ndarray:
+    """Event types as a numpy array of str (from the categorical's codes when it is one)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = np.asarray(values.cat.categories, dtype=object)
+        return np.append(cats, None)[values.cat.codes.to_numpy()]
+    return values.astype(str).to_numpy(dtype=object)
+
+
 def _codes(values: pd.Series, mapping: dict[str, int]) -> np.ndarray:
     """Codes of ``values`` in the vocabulary ``mapping`` (-1 when unknown)."""
-    return pd.Categorical(np.asarray(values, dtype=object), categories=list(mapping)).codes.astype(
-        np.int64
-    )
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype) and list(dtype.categories) == list(mapping):
+        return values.cat.codes.to_numpy().astype(np.int64)  # same vocabulary: the codes as is
+    return pd.Index(list(mapping)).get_indexer(pd.Index(values)).astype(np.int64)
 
 
 def ibis_desc(col: Any) -> Any:

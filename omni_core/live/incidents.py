@@ -87,7 +87,9 @@ class Effects:
 
     channel_traffic: np.ndarray  # per channel multiplier of session intensity
     province_traffic: dict[int, float]
-    stage_channel: np.ndarray  # (channels, 5) stage-probability multipliers
+    # (channels, 5) multipliers of the click, visit, cart, order and pay steps; the engine applies
+    # them when a step is taken (to sessions already under way too), not at session start
+    stage_channel: np.ndarray
     stage_province: dict[int, np.ndarray]
     blocked_skus: set[int]  # sku indices that cannot be ordered
     refund_mult: float

@@ -84,3 +84,47 @@ def first_payments(t: Tables, start: dt.datetime, end: dt.datetime) -> ir.Table:
     o = t.orders
     p = o.filter(o.pay_ts.notnull(), *_between(o.pay_ts, start, end))
     return p.group_by(day=p.pay_ts.truncate("D"), user_id=p.user_id).agg(first=p.pay_ts.min())
+
+
+def step_lags(t: Tables, start: dt.datetime, end: dt.datetime, horizon_min: int = 30) -> ir.Table:
+    """Whole minutes from a funnel step's parent event to its child, per step, channel and lag.
+
+    Steps: ``cart`` (page view -> cart of the same session), ``order`` (cart -> order) and ``pay``
+    (order -> payment). Children in ``[start, end)``, parents up to ``horizon_min`` minutes before
+    ``end`` (their children are not cut off by the end); the lag is the difference of the
+    truncated minutes (the live tests count children by their parent's minute).
+    """
+    e = t.events
+    ev = e.filter(*_between(e.ts, start, end))
+    kind = ev.event_type.cast("string")
+    cut = ibis.timestamp(end - dt.timedelta(minutes=horizon_min))
+
+    def first(event_type: str, name: str, parent: bool = True) -> ir.Table:
+        f = ev.filter(kind == event_type)
+        if parent:
+            f = f.filter(f.ts < cut)
+        return f.group_by(session_id=f.session_id, channel_id=f.channel_id).agg(
+            **{name: f.ts.min()}
+        )
+
+    def minutes(child: ir.TimestampValue, parent: ir.TimestampValue) -> ir.IntegerValue:
+        return (
+            (child.truncate("m").epoch_seconds() - parent.truncate("m").epoch_seconds()) // 60
+        ).cast("int64")
+
+    v, c, o = first("page_view", "p"), first("cart", "c"), first("order", "o", parent=False)
+    vc = v.join(first("cart", "c", parent=False).drop("channel_id"), "session_id")
+    co = c.join(o.drop("channel_id"), "session_id")
+    orders = t.orders
+    po = orders.filter(orders.order_ts >= ibis.timestamp(start), orders.order_ts < cut,
+                       orders.pay_ts.notnull())  # fmt: skip
+    parts = [
+        vc.select(step=ibis.literal("cart"), channel_id=vc.channel_id.cast("string"),
+                  lag=minutes(vc.c, vc.p)),
+        co.select(step=ibis.literal("order"), channel_id=co.channel_id.cast("string"),
+                  lag=minutes(co.o, co.c)),
+        po.select(step=ibis.literal("pay"), channel_id=po.channel_id.cast("string"),
+                  lag=minutes(po.pay_ts, po.order_ts)),
+    ]  # fmt: skip
+    u = ibis.union(*parts)
+    return u.group_by("step", "channel_id", "lag").agg(n=u.count())

@@ -109,11 +109,11 @@ def settle(page, timeout_s: float = 60.0) -> None:
 
 
 def shot(page, name: str, docs: bool = False) -> Path:
-    """Screenshot into tests/_artifacts (and docs/ when asked)."""
+    """Screenshot into tests/_artifacts (and into docs/ when asked and OMNI_UPDATE_DOCS=1)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    if docs:
+    if docs and os.environ.get("OMNI_UPDATE_DOCS") == "1":
         (ROOT / "docs").mkdir(exist_ok=True)
         shutil.copy(path, ROOT / "docs" / f"{name}.png")
     return path

@@ -39,7 +39,7 @@ def test_24_clean_hours_across_the_double11_midnight_spike_raise_at_most_2_alert
     eng.step(24 * 60)
     fired = [(a.rule_id, a.dim, a.key, a.fired_at) for a in eng.alerts.history()]
     print("false alerts in 24 clean hours:", fired)
-    assert len(fired) <= 2
+    assert len(fired) <= 2  # the issue's bound (the funnel rules' own budget is 0.2 a day)
     # The midnight spike is real and in the data: the first 10 minutes of Nov 11 carry several
     # times the GMV of the same minutes of Nov 10.
     today = eng.rollup.days[dt.date(2025, 11, 11)][:10, 0, M["gmv"]].sum()
@@ -62,6 +62,14 @@ def test_stream_continues_history_without_gap_or_overlap(clean_wh):
         "SELECT sum(amount) FROM world.orders WHERE pay_ts >= TIMESTAMP '2025-11-11'"
     ).iloc[0, 0]
     assert eng.rollup.days[dt.date(2025, 11, 11)][:, 0, M["gmv"]].sum() == pytest.approx(gmv)
+    # Funnel cohorts: every live visit, cart and order is a parent once, every live cart, order
+    # and payment a child once (all their parents are live: history sessions never resume).
+    day = eng.rollup.days[dt.date(2025, 11, 11)][:15, 0]
+    n, c, _ = eng.cohorts.window(int((eng.t - eng.world_start).total_seconds() // 60), 15)
+    for si, (parent, child) in enumerate((("visits", "carts"), ("carts", "orders"),
+                                          ("orders", "pays"))):  # fmt: skip
+        assert n[:, 0, si].sum() == day[:, M[parent]].sum() > 0
+        assert c[:, 0, si].sum() == day[:, M[child]].sum() > 0
     # A second engine on the same warehouse resumes where the first stopped: no duplicated ticks.
     eng2 = LiveEngine(clean_wh, persist=False, dataset="world")
     assert eng2.t == eng.t
