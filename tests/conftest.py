@@ -53,3 +53,18 @@ def app_warehouse(tmp_path_factory):
     mp.undo()
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+# Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) each of these folders runs on
+# one worker: the browser tests share one served app, the Spark tests one JVM.
+_GROUPS = ("browser", "spark")
+
+
+def pytest_itemcollected(item) -> None:
+    """Keep the browser tests and the Spark tests together, each on one xdist worker.
+
+    (Marked as items are collected: xdist reads the mark in its own collection_modifyitems.)
+    """
+    parts = item.nodeid.split("/")
+    if len(parts) > 2 and parts[1] in _GROUPS:
+        item.add_marker(pytest.mark.xdist_group(parts[1]))
