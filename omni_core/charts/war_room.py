@@ -164,10 +164,14 @@ def stock_levels(stock: pd.DataFrame, *, title: str | None = None, height: int =
     s = stock.sort_values("on_hand").tail(8)
     color = np.where(s["on_hand"] <= 0, "#FF4D4F",
                      np.where(s["on_hand"] < s["safety_stock"], "#FFC53D", PALETTE[4]))  # fmt: skip
-    labels = ("安全库存", "补货点") if lang == "zh" else ("Safety stock", "Reorder point")
+    labels = (
+        ("安全库存", "补货点", "在库")
+        if lang == "zh"
+        else ("Safety stock", "Reorder point", "On hand")
+    )
     short = [n.replace("OMNI ", "")[:14] for n in s["name"]]
     fig = go.Figure(go.Bar(x=s["on_hand"], y=short, orientation="h", marker_color=color,
-                           name="on hand"))  # fmt: skip
+                           name=labels[2]))  # fmt: skip
     fig.add_trace(go.Scatter(x=s["safety_stock"], y=short, mode="markers", name=labels[0],
                              marker=dict(symbol="line-ns-open", size=16, color="#FF7A45",
                                          line=dict(width=3))))  # fmt: skip

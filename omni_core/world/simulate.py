@@ -8,6 +8,7 @@ history and the live stream both call these, so a live minute is a draw from the
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -367,6 +368,17 @@ _EVENT_STAGE = {0: STAGE_EXPOSURE, 1: STAGE_CLICK, 2: STAGE_VISIT, 4: STAGE_CART
                 6: STAGE_PAY}  # fmt: skip
 
 
+@functools.lru_cache(maxsize=64)
+def _dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(categories))
+
+
+def _cat(codes: np.ndarray, categories: tuple[str, ...] | list[str]) -> pd.Categorical:
+    """A categorical from codes with one shared dtype per category list (pandas validates a new
+    dtype's categories on every construction, and concatenating equal dtypes is then cheap)."""
+    return pd.Categorical.from_codes(codes, dtype=_dtype(tuple(categories)))
+
+
 def events_frame(
     ctx: WorldContext, s: Sessions, session_id: np.ndarray, start: pd.Timestamp, end_us: int
 ) -> pd.DataFrame:
@@ -397,16 +409,12 @@ def events_frame(
             "ts": _to_ts(start, ts),
             "session_id": session_id[idx],
             "user_id": (user + 1).astype(np.int64),
-            "channel_id": pd.Categorical.from_codes(
-                s.channel[idx], categories=ctx.model.channel_ids
-            ),
-            "event_type": pd.Categorical.from_codes(etype, categories=list(EVENT_TYPES)),
-            "source": pd.Categorical.from_codes(s.source[idx], categories=list(SOURCES)),
-            "device_type": pd.Categorical.from_codes(
-                pop.device_types[user, dev_slot], categories=list(DEVICE_TYPES)
-            ),
+            "channel_id": _cat(s.channel[idx], ctx.model.channel_ids),
+            "event_type": _cat(etype, tuple(EVENT_TYPES)),
+            "source": _cat(s.source[idx], tuple(SOURCES)),
+            "device_type": _cat(pop.device_types[user, dev_slot], tuple(DEVICE_TYPES)),
             "device_id": pop.devices[user, dev_slot],
-            "province": pd.Categorical.from_codes(geo_codes, categories=ctx.geo),
+            "province": _cat(geo_codes, ctx.geo),
             "sku_id": (s.sku[idx] + 1).astype(np.int32),
             "campaign_id": _nullable(s.campaign[idx] + 1, s.campaign[idx] >= 0),
             "creative_id": _nullable(s.creative[idx] + 1, s.creative[idx] >= 0),
@@ -499,12 +507,10 @@ def orders_frames(
             "session_id": session_id[idx],
             "order_ts": _to_ts(start, s.stage_us[idx, 5]),
             "pay_ts": _to_ts(start, np.where(paid, pay_us, 0), valid=paid),
-            "channel_id": pd.Categorical.from_codes(ch, categories=ctx.model.channel_ids),
-            "source": pd.Categorical.from_codes(s.source[idx], categories=list(SOURCES)),
-            "device_type": pd.Categorical.from_codes(
-                pop.device_types[user, s.device[idx]], categories=list(DEVICE_TYPES)
-            ),
-            "province": pd.Categorical.from_codes(geo, categories=ctx.geo),
+            "channel_id": _cat(ch, ctx.model.channel_ids),
+            "source": _cat(s.source[idx], tuple(SOURCES)),
+            "device_type": _cat(pop.device_types[user, s.device[idx]], tuple(DEVICE_TYPES)),
+            "province": _cat(geo, ctx.geo),
             "city_id": _nullable(city, city >= 0),
             "campaign_id": _nullable(s.campaign[idx] + 1, s.campaign[idx] >= 0),
             "creative_id": _nullable(s.creative[idx] + 1, s.creative[idx] >= 0),

@@ -87,8 +87,10 @@ def test_chapter_renders(warm, browser, url, zh, en, charts, min_tabs):
     tabs = page.locator('[data-testid="stTab"]')
     assert tabs.count() >= min_tabs
     for i in range(1, tabs.count()):
+        # A tab switch is client-side (no rerun): wait for its panel and its charts to draw.
         tabs.nth(i).click()
-        settle(page, 180)
+        page.locator('[role="tabpanel"]:visible').first.wait_for()
+        page.wait_for_timeout(300)
         _no_exception(page, f"{url} tab {i}")
         shot(page, f"{url}_zh_tab{i}")
     # English: the translated first screen.
