@@ -153,11 +153,14 @@ def is_spark(backend: ibis.BaseBackend) -> bool:
 
 
 # ---------------------------------------------------------------------------- datasets
-def typed_arrow(tables: dict[str, pd.DataFrame | pa.Table]) -> dict[str, pa.Table]:
+def typed_arrow(
+    tables: dict[str, pd.DataFrame | pa.Table], *, partial: bool = False
+) -> dict[str, pa.Table]:
     """Frames typed by the warehouse schema (DuckDB DDL and casts), ENUMs as strings, as Arrow.
 
     Raises on the same bad input the DuckDB warehouse rejects (a missing column, an unparsable
-    time), before anything is written to the target engine.
+    time), before anything is written to the target engine. With ``partial`` (appends) columns a
+    frame lacks are NULL, as a DuckDB ``INSERT`` of the columns present leaves them.
     """
     con = duckdb.connect(":memory:")
     try:
@@ -171,7 +174,9 @@ def typed_arrow(tables: dict[str, pd.DataFrame | pa.Table]) -> dict[str, pa.Tabl
                 con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM _src')
             else:
                 con.execute(spec.ddl(f'"{name}"'))
-                cols = ", ".join(f'"{c}"' for c in spec.names)
+                have = set(df.column_names if isinstance(df, pa.Table) else df.columns)
+                names = [c for c in spec.names if c in have] if partial else spec.names
+                cols = ", ".join(f'"{c}"' for c in names)
                 con.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _src')
             con.unregister("_src")
             rel = con.table(f'"{name}"')
@@ -239,6 +244,21 @@ def write_dataset(
     except BaseException:
         drop_dataset(backend, dataset)
         raise
+
+
+def append_tables(backend: ibis.BaseBackend, dataset: str, tables: dict[str, pa.Table]) -> None:
+    """Append typed Arrow tables (from ``typed_arrow``) to existing tables of a dataset.
+
+    One job per table; not atomic across tables (Spark has no multi-table transactions).
+    """
+    for name, at in tables.items():
+        if not len(at):
+            continue
+        if is_spark(backend):
+            # insertInto matches columns by position: typed_arrow keeps the schema's order.
+            backend._session.createDataFrame(at).write.insertInto(f"`{dataset}`.`{name}`")
+        else:
+            backend.insert(name, at, database=dataset)
 
 
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -1,9 +1,10 @@
 """Saved promo scenarios: a small table ``<dataset>.scenarios`` in the warehouse.
 
 One row per scenario name (upsert on save): the scenario as JSON (``Scenario.to_json``), a JSON
-summary of its headline numbers at save time, and timestamps. The table lives in the dataset's
-schema, so scenarios travel with the dataset (Parquet export) and disappear with it when the
-dataset is rebuilt. DuckDB warehouses only (the store writes through ``Warehouse.con``).
+summary of its headline numbers at save time, and timestamps. The table lives in the warehouse's
+state store (``Warehouse.state``): on DuckDB the dataset's own schema, so scenarios travel with the
+dataset (Parquet export); on other engines a local DuckDB side file. Either way they disappear with
+the dataset when it is rebuilt.
 """
 
 from __future__ import annotations
@@ -27,21 +28,19 @@ _DDL = (
 
 def _qualified(wh: Warehouse, dataset: str, *, create: bool) -> str:
     check_dataset_name(dataset)
-    if wh.engine != "duckdb":
-        raise ScenarioError(
-            "情景库仅支持 DuckDB 仓库", "the scenario store needs a DuckDB warehouse"
-        )
     if create:
         if wh.read_only:
             raise ScenarioError("仓库为只读，无法保存情景", "the warehouse is read-only")
         if not wh.has_dataset(dataset):
             raise ScenarioError(f"数据集 {dataset} 不存在", f"dataset {dataset} does not exist")
-        wh.con.execute(_DDL.format(ds=dataset, t=TABLE))
+        schema = wh.state_schema(dataset)
+        wh.state.execute(_DDL.format(ds=dataset, t=TABLE))
+        return f"{schema}.{TABLE}"
     return f'"{dataset}".{TABLE}'
 
 
 def _exists(wh: Warehouse, dataset: str) -> bool:
-    return wh.engine == "duckdb" and TABLE in wh.table_names(dataset)
+    return TABLE in wh.state_tables(dataset)
 
 
 def save(
@@ -51,7 +50,7 @@ def save(
     sc = scenario.validate()
     q = _qualified(wh, dataset, create=True)
     now = dt.datetime.now().replace(microsecond=0)
-    con = wh.con
+    con = wh.state
     con.execute("BEGIN TRANSACTION")
     try:
         old = con.execute(f"SELECT created FROM {q} WHERE name = ?", [sc.name]).fetchone()
@@ -73,7 +72,7 @@ def load(wh: Warehouse, dataset: str, name: str) -> Scenario:
     if not _exists(wh, dataset):
         raise ScenarioError(f"未找到情景 {name}", f"no saved scenario {name!r}")
     q = _qualified(wh, dataset, create=False)
-    row = wh.con.execute(f"SELECT spec FROM {q} WHERE name = ?", [name]).fetchone()
+    row = wh.state.execute(f"SELECT spec FROM {q} WHERE name = ?", [name]).fetchone()
     if row is None:
         raise ScenarioError(f"未找到情景 {name}", f"no saved scenario {name!r}")
     return Scenario.from_json(row[0])
@@ -84,7 +83,7 @@ def load_all(wh: Warehouse, dataset: str) -> dict[str, Scenario]:
     if not _exists(wh, dataset):
         return {}
     q = _qualified(wh, dataset, create=False)
-    rows = wh.con.execute(f"SELECT name, spec FROM {q} ORDER BY created, name").fetchall()
+    rows = wh.state.execute(f"SELECT name, spec FROM {q} ORDER BY created, name").fetchall()
     return {n: Scenario.from_json(s) for n, s in rows}
 
 
@@ -94,7 +93,7 @@ def list_scenarios(wh: Warehouse, dataset: str) -> pd.DataFrame:
     if not _exists(wh, dataset):
         return pd.DataFrame(columns=cols)
     q = _qualified(wh, dataset, create=False)
-    rows = wh.con.execute(
+    rows = wh.state.execute(
         f"SELECT name, spec, summary, updated FROM {q} ORDER BY updated DESC, name"
     ).fetchall()
     out = []
@@ -110,7 +109,7 @@ def delete(wh: Warehouse, dataset: str, name: str) -> None:
     """Remove a saved scenario (no error if it is not there)."""
     if _exists(wh, dataset):
         q = _qualified(wh, dataset, create=True)
-        wh.con.execute(f"DELETE FROM {q} WHERE name = ?", [name])
+        wh.state.execute(f"DELETE FROM {q} WHERE name = ?", [name])
 
 
 def duplicate(wh: Warehouse, dataset: str, name: str, new_name: str) -> Scenario:

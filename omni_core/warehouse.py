@@ -7,6 +7,10 @@ layer. ``OMNI_WAREHOUSE`` overrides the default URL. Each dataset (the demo worl
 world, an imported export) lives in its own DuckDB schema (a database on Spark), so the app can
 switch between them and an import never touches another dataset.
 
+Operational state (the alert log, alert rules, saved scenarios: small, row-by-row, transactional)
+lives in the dataset's DuckDB schema; on other engines in a local DuckDB file beside them (see
+``Warehouse.state``), and the live stream's appends are batched (see ``Warehouse.append``).
+
 Everything above this module sees only Ibis tables and pandas frames: pages and models do not know
 which engine answered. DuckDB connections are not thread-safe, so each thread gets its own cursor.
 """
@@ -18,6 +22,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -85,6 +90,11 @@ class Warehouse:
             self.path = ""
             self._con = None
             self._backend = backends.connect(self.url)
+        self._state: duckdb.DuckDBPyConnection | None = None
+        # Appends on engines other than DuckDB are queued and written in batches (see append).
+        self.flush_seconds = float(os.environ.get("OMNI_APPEND_FLUSH_SECONDS", "15"))
+        self._queue: dict[tuple[str, str], list[pa.Table]] = {}
+        self._queued_at: float | None = None
 
     # ------------------------------------------------------------------ connections
     @property
@@ -110,10 +120,54 @@ class Warehouse:
             self._local.backend = be
         return be
 
+    @property
+    def state(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the operational state store (alert log, rules, scenarios).
+
+        DuckDB warehouses keep state in the dataset's own schema (``self.con``). Other engines
+        are built for scans, not for row-level transactional updates, so their state lives in a
+        local DuckDB file ``<data dir>/state/<engine>-<url hash>.duckdb`` with one schema per
+        dataset (create it with ``state_schema``).
+        """
+        if self._con is not None:
+            return self.con
+        cur = getattr(self._local, "state", None)
+        if cur is None:
+            with self._lock:
+                if self._state is None:
+                    folder = default_data_dir() / "state"
+                    folder.mkdir(parents=True, exist_ok=True)
+                    digest = hashlib.sha256(self.url.encode()).hexdigest()[:12]
+                    path = folder / f"{self.engine}-{digest}.duckdb"
+                    self._state = duckdb.connect(str(path), read_only=self.read_only)
+            cur = self._state.cursor()
+            self._local.state = cur
+        return cur
+
+    def state_schema(self, dataset: str) -> str:
+        """The quoted schema of a dataset's state tables (created in the side store if needed)."""
+        check_dataset_name(dataset)
+        if self._con is None and not self.read_only:
+            self.state.execute(f'CREATE SCHEMA IF NOT EXISTS "{dataset}"')
+        return f'"{dataset}"'
+
+    def state_tables(self, dataset: str) -> list[str]:
+        """State tables present for a dataset (in the dataset itself on DuckDB)."""
+        if self._con is not None:
+            return self.table_names(dataset)
+        rows = self.state.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? ORDER BY 1", [dataset]
+        ).fetchall()
+        return [r[0] for r in rows]
+
     def close(self) -> None:
-        """Close the underlying connection."""
+        """Close the underlying connection (queued appends are written first)."""
+        if self._con is None and self._queue:
+            self.flush()
         if self._con is not None:
             self._con.close()
+        if self._state is not None:
+            self._state.close()
 
     def _ensure_types(self) -> None:
         if self.read_only:
@@ -207,6 +261,7 @@ class Warehouse:
             raise PermissionError("warehouse opened read-only")
         if self._con is None:
             backends.write_dataset(self.backend, tables, dataset, meta=meta, replace=replace)
+            self.state.execute(f'DROP SCHEMA IF EXISTS "{dataset}" CASCADE')  # as DuckDB's
             return
         with self._lock:
             con = self._con
@@ -232,10 +287,25 @@ class Warehouse:
             con.execute("CHECKPOINT")
 
     def append(self, dataset: str, frames: dict[str, pd.DataFrame | pa.Table]) -> None:
-        """Append rows to existing tables of a dataset in one transaction."""
+        """Append rows to existing tables of a dataset.
+
+        DuckDB: at once, in one transaction. Other engines (Spark) pay a job per write, so the
+        rows are typed and checked now (bad input fails here) and queued; the queue is written
+        when its oldest rows are ``flush_seconds`` old (``$OMNI_APPEND_FLUSH_SECONDS``, default
+        15) at the next append, or by ``flush()``/``close()``.
+        """
         check_dataset_name(dataset)
         if self._con is None:
-            raise NotImplementedError(f"appends (the live stream) need DuckDB, not {self.engine}")
+            typed = backends.typed_arrow(frames, partial=True)
+            with self._lock:
+                for name, at in typed.items():
+                    self._queue.setdefault((dataset, name), []).append(at)
+                if self._queued_at is None:
+                    self._queued_at = time.monotonic()
+                due = time.monotonic() - self._queued_at >= self.flush_seconds
+            if due:
+                self.flush()
+            return
         with self._lock:
             con = self._con
             con.execute("BEGIN TRANSACTION")
@@ -254,11 +324,44 @@ class Warehouse:
                 con.execute("ROLLBACK")
                 raise
 
+    def queued_rows(self) -> int:
+        """Rows appended but not yet written (engines other than DuckDB)."""
+        with self._lock:
+            return sum(len(at) for batches in self._queue.values() for at in batches)
+
+    def flush(self) -> int:
+        """Write the queued appends, one job per table; returns the rows written.
+
+        A table whose write fails keeps its rows queued (the error is raised after the other
+        tables were written), so nothing is lost and nothing is written twice.
+        """
+        with self._lock:
+            queue, self._queue, self._queued_at = self._queue, {}, None
+        written, failed = 0, None
+        for (dataset, name), batches in queue.items():
+            at = pa.concat_tables(batches)
+            try:
+                backends.append_tables(self.backend, dataset, {name: at})
+                written += len(at)
+            except Exception as exc:  # keep the rows for the next flush
+                with self._lock:
+                    self._queue.setdefault((dataset, name), [])[:0] = batches
+                    self._queued_at = self._queued_at or time.monotonic()
+                failed = failed or exc
+        if failed is not None:
+            raise failed
+        return written
+
     def drop_dataset(self, dataset: str) -> None:
         """Remove a dataset and all its tables."""
         check_dataset_name(dataset)
         if self._con is None:
+            with self._lock:
+                for key in [k for k in self._queue if k[0] == dataset]:
+                    del self._queue[key]
             backends.drop_dataset(self.backend, dataset)
+            if not self.read_only:
+                self.state.execute(f'DROP SCHEMA IF EXISTS "{dataset}" CASCADE')
             return
         with self._lock:
             self._con.execute(f'DROP SCHEMA IF EXISTS "{dataset}" CASCADE')

@@ -1,4 +1,8 @@
-"""The persistent alert log and the saved rule set, in the dataset's schema of the warehouse."""
+"""The persistent alert log and the saved rule set, in the warehouse's state store.
+
+That is the dataset's own schema on DuckDB, a local DuckDB side file on other engines
+(``Warehouse.state``).
+"""
 
 from __future__ import annotations
 
@@ -32,12 +36,13 @@ class AlertStore:
         self.wh = wh
         self.ds = check_dataset_name(dataset)
         with wh._lock:
-            wh.con.execute(LOG_DDL.format(ds=self.ds))
-            wh.con.execute(RULES_DDL.format(ds=self.ds))
+            wh.state_schema(self.ds)
+            wh.state.execute(LOG_DDL.format(ds=self.ds))
+            wh.state.execute(RULES_DDL.format(ds=self.ds))
 
     def next_id(self) -> int:
         """First free alert id."""
-        row = self.wh.con.execute(
+        row = self.wh.state.execute(
             f'SELECT coalesce(max(alert_id), 0) FROM "{self.ds}".alert_log'
         ).fetchone()
         return int(row[0]) + 1
@@ -54,7 +59,7 @@ class AlertStore:
                d["acked_at"], d["acked_by"], d["resolved_at"], d["resolved_by"], d["observed"],
                d["expected"], d["z"], d["effect"], d["message_en"], details]  # fmt: skip
         with self.wh._lock:
-            con = self.wh.con
+            con = self.wh.state
             con.execute("BEGIN TRANSACTION")
             try:
                 con.execute(f'DELETE FROM "{self.ds}".alert_log WHERE alert_id = ?', [d["id"]])
@@ -67,21 +72,23 @@ class AlertStore:
 
     def log(self, limit: int = 500) -> pd.DataFrame:
         """The most recent alerts."""
-        return self.wh.con.execute(
+        return self.wh.state.execute(
             f'SELECT * FROM "{self.ds}".alert_log ORDER BY fired_at DESC, alert_id DESC LIMIT ?',
             [limit],
         ).df()
 
     def rules(self) -> list[Rule]:
         """The saved rule set (defaults when nothing was saved)."""
-        rows = self.wh.con.execute(f'SELECT rule_id, spec FROM "{self.ds}".alert_rules').fetchall()
+        rows = self.wh.state.execute(
+            f'SELECT rule_id, spec FROM "{self.ds}".alert_rules'
+        ).fetchall()
         saved = {rid: Rule.from_dict(json.loads(spec)) for rid, spec in rows}
         return [saved.get(r.id, r) for r in DEFAULT_RULES]
 
     def save_rules(self, rules: list[Rule]) -> None:
         """Replace the saved rule set in one transaction."""
         with self.wh._lock:
-            con = self.wh.con
+            con = self.wh.state
             con.execute("BEGIN TRANSACTION")
             try:
                 con.execute(f'DELETE FROM "{self.ds}".alert_rules')

@@ -242,8 +242,10 @@ def test_warehouse_lists_and_describes_the_spark_dataset(spark_wh, duck_wh) -> N
     assert spark_wh.datasets() == ["world"]
     assert spark_wh.table_names("world") == sorted(duck_wh.table_names("world"))
     assert spark_wh.meta("world")["params"] == duck_wh.meta("world")["params"]
-    with pytest.raises(NotImplementedError, match="DuckDB"):
-        spark_wh.append("world", {"events": pd.DataFrame()})
+    # An append is typed before it is queued: a bad frame fails at the call, nothing is queued.
+    with pytest.raises(Exception, match="not a time"):
+        spark_wh.append("world", {"events": pd.DataFrame({"ts": ["not a time"]})})
+    assert spark_wh.queued_rows() == 0
     # A bad frame is refused before anything is written: the dataset stays as it was.
     bad = {"users": duck_wh.query(duck_wh.tables("world").users).drop(columns=["user_id"])}
     with pytest.raises(Exception, match="user_id"):
