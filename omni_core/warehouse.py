@@ -335,6 +335,8 @@ class Warehouse:
         A table whose write fails keeps its rows queued (the error is raised after the other
         tables were written), so nothing is lost and nothing is written twice.
         """
+        if self._con is not None:
+            return 0  # DuckDB appends are written at once
         with self._lock:
             queue, self._queue, self._queued_at = self._queue, {}, None
         written, failed = 0, None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import weakref
 
 import streamlit as st
 
@@ -19,6 +21,21 @@ def _secret(name: str, env: str) -> str | None:
     return value or os.environ.get(env) or None
 
 
+_STARTED: weakref.WeakSet[LiveEngine] = weakref.WeakSet()
+
+
+def running_engines() -> list[LiveEngine]:
+    """Engines this process started (tests stop them when they clear Streamlit's caches)."""
+    return list(_STARTED)
+
+
+@atexit.register
+def _stop_all() -> None:
+    """At exit, stop the engines so rows a Spark warehouse still queues are written."""
+    for eng in running_engines():
+        eng.stop()
+
+
 @st.cache_resource(show_spinner="启动实时引擎 Starting the live engine…")
 def engine(dataset: str) -> LiveEngine:
     """Create and start the engine for ``dataset`` once per process; every viewer shares it."""
@@ -27,6 +44,7 @@ def engine(dataset: str) -> LiveEngine:
     speed = float(os.environ.get("OMNI_LIVE_SPEED", "60"))
     eng = LiveEngine(state.warehouse(), dataset, speed=speed, notifier=Notifier(url, style=style))
     eng.start(interval=1.0)
+    _STARTED.add(eng)
     return eng
 
 

@@ -163,9 +163,10 @@ class LiveEngine:
                 t.orders.agg(o=t.orders.order_id.max())
             ).cross_join(t.returns.agg(r=t.returns.return_id.max()))
         ).iloc[0]  # fmt: skip
-        self.next_session = int(ids["s"] or 0) + 1
-        self.next_order = int(ids["o"] or 0) + 1
-        self.next_return = int(ids["r"] or 0) + 1
+        # An empty table's max is None on DuckDB and NaN on Spark.
+        self.next_session, self.next_order, self.next_return = (
+            1 if pd.isna(ids[k]) else int(ids[k]) + 1 for k in ("s", "o", "r")
+        )
         sk = wh.query(t.skus.select("sku_id", "name", "category_id", "is_hot", "price"))
         self.sku_name = sk.set_index("sku_id")["name"]
         hot = sk[sk["is_hot"]].sort_values("price", ascending=False)
@@ -323,8 +324,13 @@ class LiveEngine:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop the background thread."""
+        """Stop the background thread and write what the warehouse still queues (Spark)."""
         self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=30)
+        if self.persist:
+            with self._lock:
+                self.wh.flush()
 
     def advance(self, until: dt.datetime | None = None) -> int:
         """Simulate up to ``until`` (default: the clock's now); returns minutes simulated."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import dataclasses
+import datetime as dt
+
 import pytest
 
 from omni_core import backends
@@ -10,19 +12,29 @@ from omni_core.alerts.store import AlertStore
 from omni_core.datasets import write_world
 from omni_core.live.engine import LiveEngine
 from omni_core.warehouse import Warehouse
+from omni_core.world import World, WorldParams, build_world
 
 from .test_parity import assert_same_frame
 
 DATASET = "live"
 
 
+# Two days whose history ends at Double 11 00:00: the live stream starts in the midnight rush.
+LIVE = WorldParams(seed=6, users=4000, days=2, start=dt.date(2025, 11, 9))
+
+
 @pytest.fixture(scope="module")
-def live_wh(spark_url, parity_world, tmp_path_factory):
-    """The parity world as dataset ``live`` (the parity tests keep ``world`` untouched)."""
+def live_world() -> World:
+    return build_world(LIVE)
+
+
+@pytest.fixture(scope="module")
+def live_wh(spark_url, live_world, tmp_path_factory):
+    """A dense little world as dataset ``live`` (the parity tests keep ``world`` untouched)."""
     mp = pytest.MonkeyPatch()
     mp.setenv("OMNI_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     w = Warehouse(spark_url)
-    write_world(w, parity_world, DATASET)
+    write_world(w, live_world, DATASET)
     yield w
     w.drop_dataset(DATASET)
     mp.undo()
@@ -33,7 +45,7 @@ def _count(wh: Warehouse, table: str) -> int:
 
 
 def test_ticks_reach_spark_in_batches_equal_to_the_same_stream_on_duckdb(
-    live_wh, parity_world
+    live_wh, live_world
 ) -> None:
     """Appends wait in the queue until a flush, then land whole, row for row as on DuckDB."""
     live_wh.flush_seconds = 1e9  # only the explicit flush below writes
@@ -49,7 +61,7 @@ def test_ticks_reach_spark_in_batches_equal_to_the_same_stream_on_duckdb(
     assert live_wh.queued_rows() == 0
     # The same 20 minutes on a DuckDB twin of the world.
     duck = Warehouse("duckdb://:memory:")
-    write_world(duck, parity_world, DATASET)
+    write_world(duck, live_world, DATASET)
     twin = LiveEngine(duck, DATASET, speed=60, history_days=7)
     assert (twin.next_order, twin.next_session) == (first_order, first_session)
     twin.step(20)
@@ -92,9 +104,37 @@ def test_alert_log_and_rules_live_in_the_local_state_store(live_wh) -> None:
     """Row-level state (alert log, rules) goes to the DuckDB side file, not to Spark."""
     store = AlertStore(live_wh, DATASET)
     rules = store.rules()
-    rules[0].enabled = not rules[0].enabled
+    rules[0] = dataclasses.replace(rules[0], enabled=not rules[0].enabled)
     store.save_rules(rules)
     assert AlertStore(live_wh, DATASET).rules()[0].enabled == rules[0].enabled
-    assert isinstance(store.log(), pd.DataFrame)
-    assert "alert_log" in live_wh.state_tables(DATASET)
+    eng = LiveEngine(live_wh, DATASET, speed=60, history_days=7)
+    alert = eng.declare("pr_crisis", "brand", "差评扩散")
+    log = AlertStore(live_wh, DATASET).log()
+    assert log["alert_id"].tolist() == [alert.id]
+    assert log["rule_id"].tolist() == ["pr_crisis"]
+    assert {"alert_log", "alert_rules"} <= set(live_wh.state_tables(DATASET))
     assert "alert_log" not in live_wh.table_names(DATASET)  # the Spark dataset is untouched
+
+
+def test_war_room_page_renders_on_spark(live_wh, spark_url, monkeypatch) -> None:
+    """The landing page on a Spark warehouse: the shared engine starts, the board renders."""
+    import streamlit as st
+
+    from tests.apputil import run_page
+
+    monkeypatch.setenv("OMNI_WAREHOUSE", spark_url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        at = run_page("war_room.py", "en", timeout=300, dataset=DATASET)
+        assert not at.exception, at.exception
+        html = "\n".join(m.value for m in at.markdown)
+        assert "wr-big" in html and "GMV today" in html
+        assert len(at.get("plotly_chart")) >= 4
+    finally:
+        from ui import live
+
+        for eng in live.running_engines():
+            eng.stop()
+        st.cache_resource.clear()
+        st.cache_data.clear()
