@@ -8,7 +8,7 @@ import streamlit as st
 
 from omni_core.analysis import ch09
 from omni_core.charts import ch09 as charts
-from ui import state
+from ui import operator, state
 from ui.components import doc_note, fmt_int, fmt_money, fmt_pct, kpi_row, page_header
 
 lang = state.lang()
@@ -144,3 +144,6 @@ with tabs[3]:
             _table(cv["check"])
             st.markdown(f"**{L('creatives')}**")
             _table(cv["creatives"][ch09.CREATIVE_COLUMNS], height=320)
+with tabs[4]:
+    doc_note(L("doc_rules"))
+    operator.rules_editor(ds)

@@ -182,3 +182,54 @@ def test_page_renders_in_both_languages(lang, title, label) -> None:
     labels = [m.label for m in at.metric]
     assert label in labels and len(labels) >= 15
     assert not at.error
+
+
+# ---------------------------------------------------------------------- alert rules editor
+def test_rule_edits_apply_validate_and_name_the_bad_field() -> None:
+    """Editor values replace the editable fields only; bad ones are refused naming rule and field."""
+    from omni_core.alerts.rules import DEFAULT_RULES
+    from omni_core.alerts.store import apply_edits, editable_frame
+
+    rules = list(DEFAULT_RULES)
+    frame = editable_frame(rules)
+    assert apply_edits(rules, frame) == rules  # unchanged frame, unchanged rules
+    edited = frame.copy()
+    edited.loc[0, ["z", "cooldown", "enabled"]] = [6.5, 45, False]
+    edited.loc[0, "metric"] = "gmv"  # not editable: ignored
+    new = apply_edits(rules, edited)
+    assert (new[0].z, new[0].cooldown, new[0].enabled) == (6.5, 45, False)
+    assert new[0].metric == rules[0].metric and new[1:] == rules[1:]
+    for field, value, match in [("z", 0.5, "z must be"), ("cooldown", 2.5, "cooldown"),
+                                ("pending", None, "pending is empty"),
+                                ("resolve_z", 99.0, "resolve_z")]:  # fmt: skip
+        bad = frame.copy()
+        bad[field] = bad[field].astype(object)
+        bad.loc[2, field] = value
+        with pytest.raises(ValueError, match=match) as e:
+            apply_edits(rules, bad)
+        assert rules[2].id in str(e.value)
+    with pytest.raises(ValueError, match="added or removed"):
+        apply_edits(rules, frame.iloc[1:])
+
+
+@pytest.mark.usefixtures("app_warehouse", "_ui_imported")
+def test_rules_tab_is_read_only_for_viewers_and_saves_for_operators(monkeypatch) -> None:
+    """Viewers see the rules locked; an operator's save lands in the warehouse's rule store."""
+    from omni_core.alerts.store import AlertStore
+    from ui.state import warehouse
+
+    monkeypatch.setenv("OMNI_OPERATOR_PASSWORD", "s3cret")
+    at = run_page("ch09_platform.py", "en")
+    assert not at.exception, at.exception
+    assert "Save rules" not in [b.label for b in at.button]
+    at = run_page("ch09_platform.py", "en", operator=True)
+    assert not at.exception, at.exception
+    save = next(b for b in at.button if b.label == "Save rules")
+    wh = warehouse()
+    AlertStore(wh, "world").save_rules([])  # nothing saved: the store falls back to the defaults
+    saved = 'SELECT count(*) FROM "world".alert_rules'
+    assert wh.state.execute(saved).fetchone()[0] == 0
+    at = save.click().run()
+    assert not at.exception and not at.error, (at.exception, at.error)
+    assert any("Saved" in s.value for s in at.success)
+    assert wh.state.execute(saved).fetchone()[0] == len(AlertStore(wh, "world").rules()) > 5

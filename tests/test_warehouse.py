@@ -91,3 +91,20 @@ def test_a_warehouse_file_is_created_under_the_data_dir(tmp_path, monkeypatch):
     assert (tmp_path / "d" / "omni.duckdb").exists()
     assert wh.datasets() == []
     wh.close()
+
+
+def test_table_handles_are_reused_until_the_dataset_is_rewritten():
+    """The per-thread table cache: one lookup per table, dropped by a rewrite or a drop."""
+    w = Warehouse("duckdb://:memory:")
+    w.write_tables({"t": pd.DataFrame({"a": [1, 2]})}, "ds", meta={})
+    first = w.table("t", "ds")
+    assert w.table("t", "ds") is first
+    w.append("ds", {"t": pd.DataFrame({"a": [3]})})
+    assert w.table("t", "ds") is first  # appends keep the schema
+    assert w.query(first.a.sum().name("s").as_table()).iloc[0, 0] == 6
+    w.write_tables({"t": pd.DataFrame({"a": [1], "b": ["x"]})}, "ds", meta={})
+    assert w.table("t", "ds").columns == ("a", "b")  # the new schema, not the cached one
+    w.drop_dataset("ds")
+    with pytest.raises(Exception, match="t"):
+        w.table("t", "ds")
+    w.close()

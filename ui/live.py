@@ -39,13 +39,18 @@ def _stop_all() -> None:
 @st.cache_resource(show_spinner="启动实时引擎 Starting the live engine…")
 def engine(dataset: str) -> LiveEngine:
     """Create and start the engine for ``dataset`` once per process; every viewer shares it."""
-    url = _secret("webhook_url", "OMNI_WEBHOOK_URL")
+    url = webhook_url()
     style = "wecom" if url and "qyapi.weixin.qq.com" in url else "json"
     speed = float(os.environ.get("OMNI_LIVE_SPEED", "60"))
     eng = LiveEngine(state.warehouse(), dataset, speed=speed, notifier=Notifier(url, style=style))
     eng.start(interval=1.0)
     _STARTED.add(eng)
     return eng
+
+
+def webhook_url() -> str | None:
+    """The alert webhook from Streamlit secrets or ``OMNI_WEBHOOK_URL``."""
+    return _secret("webhook_url", "OMNI_WEBHOOK_URL")
 
 
 def operator_password() -> str | None:

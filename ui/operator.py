@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from omni_core.alerts.store import EDITABLE, AlertStore, apply_edits, editable_frame
 from omni_core.live.engine import LiveEngine
 from omni_core.live.incidents import KINDS
 from omni_core.reference import DOMESTIC_CARRIERS
 from ui import live
-from ui.state import lang, tr
+from ui.state import lang, tr, warehouse
 
 
 def panel(eng: LiveEngine) -> None:
@@ -68,3 +69,48 @@ def ack_buttons(eng: LiveEngine, alerts: list) -> None:
             eng.alerts.ack(a.id, who, eng.t)
         if c2.button(f"{tr('恢复', 'Resolve')} #{a.id}", key=f"res{a.id}"):
             eng.alerts.resolve(a.id, who, eng.t)
+
+
+def rules_editor(dataset: str) -> None:
+    """The war room's alert rules of a dataset: listed for everyone, edited by operators.
+
+    Saved in the warehouse's state store; a war-room engine running on the dataset in this
+    server takes the new rules at once.
+    """
+    try:
+        store = AlertStore(warehouse(), dataset)
+        rules = store.rules()
+    except Exception as e:  # read-only warehouse without the tables, an engine without state
+        st.error(tr(f"无法读取告警规则：{e}", f"Cannot read the alert rules: {e}"))
+        return
+    running = [e for e in live.running_engines() if e.dataset == dataset]
+    url = live.webhook_url()
+    st.caption(
+        tr("通知：", "Notifier: ")
+        + (tr("Webhook 已配置", "webhook configured") + (" (WeCom)" if url and "qyapi.weixin.qq.com"
+           in url else " (JSON)") if url else tr("未配置 Webhook（OMNI_WEBHOOK_URL 或 secrets 的 webhook_url）",
+                                                 "no webhook (OMNI_WEBHOOK_URL or webhook_url in secrets)"))
+        + " · " + (tr("作战大屏引擎运行中：保存后立即生效", "war-room engine running: saved rules apply at once")
+                   if running else tr("作战大屏引擎未运行：下次启动时生效", "war-room engine not running: rules apply when it starts"))
+    )  # fmt: skip
+    live.sign_in_box()
+    operator = live.is_operator()
+    frame = editable_frame(rules)
+    locked = [c for c in frame.columns if c not in EDITABLE or not operator]
+    edited = st.data_editor(frame, hide_index=True, width="stretch", disabled=locked,
+                            num_rows="fixed", key=f"rules_{dataset}")  # fmt: skip
+    if not operator:
+        st.caption(tr("只读：登录操作员后可编辑阈值、待定期、冷却与通知。",
+                      "Read-only: sign in as an operator to edit thresholds, pending, cooldown "
+                      "and notification."))  # fmt: skip
+        return
+    if st.button(tr("保存规则", "Save rules"), type="primary", key="save_rules"):
+        try:
+            new = apply_edits(rules, edited)
+        except ValueError as e:
+            st.error(str(e))
+            return
+        for eng in running:
+            eng.set_rules(new)
+        store.save_rules(new)
+        st.success(tr(f"已保存 {len(new)} 条规则", f"Saved {len(new)} rules"))

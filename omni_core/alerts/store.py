@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from omni_core.alerts.rules import DEFAULT_RULES, Rule
@@ -126,4 +127,58 @@ def rules_from_frame(df: pd.DataFrame) -> list[Rule]:
         ):
             rec["denominator"] = None
         out.append(Rule.from_dict(rec))
+    return out
+
+
+# The rule fields an operator edits on page 09 (the rest defines what a rule measures).
+EDITABLE = ("enabled", "notify", "z", "min_effect", "min_expected", "window", "pending",
+            "resolve_z", "resolve_after", "cooldown", "seq_false_per_day")  # fmt: skip
+SHOWN = ("id", "name_zh", "name_en", "metric", "direction", "dims", *EDITABLE)
+
+
+def editable_frame(rules: list[Rule]) -> pd.DataFrame:
+    """The rules as the editor shows them: identity columns, then the editable thresholds."""
+    df = rules_frame(rules)
+    df["dims"] = df["dims"].map(lambda d: ", ".join(d))
+    return df[list(SHOWN)]
+
+
+def apply_edits(rules: list[Rule], edited: pd.DataFrame) -> list[Rule]:
+    """The rules with the editor's values of ``EDITABLE`` applied, each validated.
+
+    Rows are matched by ``id``; every rule must still be there exactly once. Raises ValueError
+    naming the rule and the field on a missing, unknown or out-of-range value.
+    """
+    if "id" not in edited.columns:
+        raise ValueError("the edited rules lack the id column")
+    ids = [str(x) for x in edited["id"]]
+    known = [r.id for r in rules]
+    if sorted(ids) != sorted(known):
+        extra, gone = sorted(set(ids) - set(known)), sorted(set(known) - set(ids))
+        raise ValueError(f"rules cannot be added or removed here (unknown {extra}, missing {gone})")
+    rows = {str(rec["id"]): rec for rec in edited.to_dict("records")}
+    out = []
+    for r in rules:
+        rec, changes = rows[r.id], {}
+        for f in EDITABLE:
+            if f not in rec:
+                continue
+            v, old = rec[f], getattr(r, f)
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                raise ValueError(f"rule {r.id}: {f} is empty")
+            try:
+                if isinstance(old, bool):
+                    if str(v).strip().lower() not in ("true", "false", "1", "0"):
+                        raise ValueError
+                    v = str(v).strip().lower() in ("true", "1")
+                elif isinstance(old, int):
+                    if float(v) != int(float(v)):
+                        raise ValueError
+                    v = int(float(v))
+                else:
+                    v = float(v)
+            except (TypeError, ValueError):
+                raise ValueError(f"rule {r.id}: {f} = {v!r} is not a valid number") from None
+            changes[f] = v
+        out.append(r.with_(**changes))
     return out

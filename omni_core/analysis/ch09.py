@@ -372,7 +372,7 @@ def _creatives(chain: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
     return ch.drop(columns=["spend"])
 
 
-TABS = ("tab_oneid", "tab_tags", "tab_journeys", "tab_campaigns")
+TABS = ("tab_oneid", "tab_tags", "tab_journeys", "tab_campaigns", "tab_rules")
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("09 数据中台与营销自动化", "09 Data platform & automation"),
     "caption": (
@@ -384,6 +384,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "tab_tags": ("标签与人群包", "Tags & audiences"),
     "tab_journeys": ("自动化旅程", "Journeys"),
     "tab_campaigns": ("投放追踪", "Campaign tracking"),
+    "tab_rules": ("告警规则", "Alert rules"),
+    "doc_rules": (
+        "文档：实时监控，及时发现问题并调控。作战大屏的告警规则（阈值、待定期、冷却、通知）在此查看与编辑，"
+        "保存在仓库中。",
+        "Document: monitor in real time, find problems early and act. The war room's alert rules "
+        "(thresholds, pending period, cooldown, notification) are listed and edited here and saved "
+        "in the warehouse.",
+    ),
     "records": ("身份记录", "Identity records"),
     "persons": ("识别出的人", "Resolved persons"),
     "ratio": ("记录/人", "Records per person"),
