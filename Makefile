@@ -29,7 +29,7 @@ run: install
 test: install-spark
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+REFRESH_S = 2.0  # the board fragment's run_every (pages/war_room.py)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -45,7 +46,13 @@ def run(viewers: list[int], seconds: int) -> None:
     wh = Warehouse(f"duckdb:///{path}")
     write_world(wh, build_world(WorldParams(seed=3, users=5000, days=30)))
     wh.close()
-    print(f"{'viewers':>8} {'server CPU s/s':>15} {'refreshes/viewer':>17} {'errors':>7}")
+    expected = seconds / REFRESH_S
+    print(
+        f"board refresh every {REFRESH_S:g} s: {expected:.0f} refreshes per viewer expected in "
+        f"{seconds} s"
+    )
+    print(f"{'viewers':>8} {'server CPU s/s':>15} {'CPU/viewer':>11} {'refreshes/viewer':>17} "
+          f"{'min':>5} {'errors':>7}")  # fmt: skip
     for n in viewers:
         port = _free_port()
         env = dict(os.environ, OMNI_WAREHOUSE=f"duckdb:///{path}", OMNI_LIVE_SPEED="60")
@@ -63,10 +70,10 @@ def run(viewers: list[int], seconds: int) -> None:
         errors = 0
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            pages = []
+            pages, page_errors = [], []
             for _ in range(n):
                 pg = b.new_page(viewport={"width": 1280, "height": 720})
-                pg.on("pageerror", lambda e: None)
+                pg.on("pageerror", page_errors.append)
                 pg.goto(f"{base}/?kiosk=1")
                 pages.append(pg)
             for pg in pages:
@@ -85,11 +92,12 @@ def run(viewers: list[int], seconds: int) -> None:
                 except Exception:
                     errors += 1
             b.close()
+        errors += len(page_errors)
         proc.terminate()
         proc.wait(10)
-        print(
-            f"{n:>8} {(c1 - c0) / (t1 - t0):>15.2f} {sum(runs) / max(len(runs), 1):>17.1f} {errors:>7}"
-        )
+        cpu = (c1 - c0) / (t1 - t0)
+        print(f"{n:>8} {cpu:>15.2f} {cpu / n:>11.3f} {sum(runs) / max(len(runs), 1):>17.1f} "
+              f"{min(runs, default=0):>5} {errors:>7}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -55,16 +55,22 @@ def app_warehouse(tmp_path_factory):
     st.cache_data.clear()
 
 
-# Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) each of these folders runs on
-# one worker: the browser tests share one served app, the Spark tests one JVM.
-_GROUPS = ("browser", "spark")
+# Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) each group runs on one worker:
+# the Spark tests share one JVM; the browser tests are two groups (the chapter pages, and the
+# rest), each sharing one served app on its worker, so the slowest part splits across both cores.
+def _group(nodeid: str) -> str | None:
+    parts = nodeid.split("/")
+    if len(parts) < 3:
+        return None
+    if parts[1] == "spark":
+        return "spark"
+    if parts[1] == "browser":
+        return "chapters" if parts[2].startswith("test_chapters") else "browser"
+    return None
 
 
 def pytest_itemcollected(item) -> None:
-    """Keep the browser tests and the Spark tests together, each on one xdist worker.
-
-    (Marked as items are collected: xdist reads the mark in its own collection_modifyitems.)
-    """
-    parts = item.nodeid.split("/")
-    if len(parts) > 2 and parts[1] in _GROUPS:
-        item.add_marker(pytest.mark.xdist_group(parts[1]))
+    """Mark the group of a test as it is collected (xdist reads it in collection_modifyitems)."""
+    group = _group(item.nodeid)
+    if group:
+        item.add_marker(pytest.mark.xdist_group(group))
