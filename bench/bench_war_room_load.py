@@ -73,7 +73,7 @@ def run(viewers: list[int], seconds: int) -> None:
             pages, page_errors = [], []
             for _ in range(n):
                 pg = b.new_page(viewport={"width": 1280, "height": 720})
-                pg.on("pageerror", page_errors.append)
+                pg.on("pageerror", lambda e, sink=page_errors: sink.append(str(e)))
                 pg.goto(f"{base}/?kiosk=1")
                 pages.append(pg)
             for pg in pages:

@@ -119,3 +119,25 @@ class Cohorts:
         age = np.minimum(end_minute - 1 - mins, MAX_LAG)
         f = np.transpose(self.cdf[:, :, age], (2, 1, 0))
         return n, c, f
+
+
+def warmup_ramp(cdf: np.ndarray) -> np.ndarray:
+    """Share of each funnel count a stream started ``age`` minutes ago already carries.
+
+    A live stream starts with no sessions in flight (the history's were cut at its end), so for
+    its first minutes carts, orders and payments fall short of the steady rate: a payment at age
+    ``a`` needs its session to have started within ``a`` minutes. With the step delays
+    (visit→cart, cart→order, order→pay; ``cdf`` of shape (steps, groups, lags)) the share is the
+    CDF of their sum, the convolution of the three delay distributions: returns an array
+    (3, groups, MAX_LAG + 1) for carts, orders and payments (1 beyond the last lag).
+    """
+    pmf = np.diff(cdf, axis=2, prepend=0.0)
+    pmf[:, :, -1] += 1.0 - cdf[:, :, -1]  # mass beyond MAX_LAG sits at the last lag
+    out = np.empty_like(cdf)
+    acc = pmf[0]
+    out[0] = np.cumsum(acc, axis=1)
+    for k in (1, 2):
+        conv = np.array([np.convolve(acc[g], pmf[k, g])[: MAX_LAG + 1] for g in range(len(acc))])
+        acc = conv
+        out[k] = np.cumsum(acc, axis=1)
+    return np.clip(out, 0.0, 1.0)

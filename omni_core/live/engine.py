@@ -31,9 +31,9 @@ from omni_core.alerts.notify import Notifier
 from omni_core.alerts.rules import DEFAULT_RULES, Rule
 from omni_core.alerts.store import AlertStore
 from omni_core.live.clock import SimClock
-from omni_core.live.cohorts import Cohorts
+from omni_core.live.cohorts import MAX_LAG, Cohorts, warmup_ramp
 from omni_core.live.incidents import Effects, Incident, effects
-from omni_core.live.rollup import EVENT_METRIC, METRICS, Groups, Rollup
+from omni_core.live.rollup import EVENT_METRIC, METRICS, Groups, M, Rollup
 from omni_core.metrics import live as lm
 from omni_core.metrics.core import time_range
 from omni_core.reference import CATEGORIES
@@ -55,6 +55,8 @@ from omni_core.world.simulate import (
 
 FAR_US = 10**18
 LIVE_HORIZON_DAYS = 62
+# Metrics that trail a session's start by its funnel steps: carts, orders, payments (warm-up).
+_RAMPED = (("carts",), ("orders",), ("pays", "gmv", "gmv_sq", "attributed_gmv"))
 
 
 class LiveError(RuntimeError):
@@ -121,6 +123,9 @@ class LiveEngine:
         self.cohorts = Cohorts(self.groups)
         lags = wh.query(lm.step_lags(t, self.t - dt.timedelta(days=2), self.t))
         self.cohorts.fit_delays(lags)
+        # The stream starts with no sessions in flight: expected funnel counts ramp up.
+        self.live_start = self.t
+        self.ramp = warmup_ramp(self.cohorts.cdf)
         self.store = AlertStore(wh, dataset) if persist else None
         rules = (
             rules
@@ -731,7 +736,7 @@ class LiveEngine:
 
         def expected(w: int) -> Callable[[str], np.ndarray]:
             if w not in cache_e:
-                cache_e[w] = self.baseline.expected(t1, w)
+                cache_e[w] = self._warmup(t1, w, self.baseline.expected(t1, w))
             return lambda m: cache_e[w][:, mi[m]]
 
         def variance(e: np.ndarray, metric: str, exp: Callable[[str], np.ndarray]) -> np.ndarray:
@@ -745,6 +750,26 @@ class LiveEngine:
 
         self.alerts.evaluate(t1, observed, expected, variance, cohorts)
         self._stock_alerts(t1)
+
+    def _warmup(self, t1: dt.datetime, w: int, exp: np.ndarray) -> np.ndarray:
+        """Scale the expected window sums ending at ``t1`` by the stream's warm-up ramp.
+
+        Minutes before the stream started are history (complete); a minute at age ``a`` carries
+        ``ramp[a]`` of its carts, orders and payments (see ``cohorts.warmup_ramp``). The factor
+        is the ramp averaged over the window's minutes, per group.
+        """
+        age_end = int((t1 - self.live_start).total_seconds() // 60)
+        if age_end <= 0 or age_end - w > MAX_LAG:
+            return exp
+        ages = np.arange(age_end - w, age_end)
+        out = exp.copy()
+        for k, metrics in enumerate(_RAMPED):
+            r = np.where((ages < 0) | (ages > MAX_LAG), 1.0,
+                         self.ramp[k][:, np.clip(ages, 0, MAX_LAG)])  # fmt: skip
+            factor = r.mean(axis=1)
+            for m in metrics:
+                out[:, M[m]] = exp[:, M[m]] * factor
+        return out
 
     def _stock_alerts(self, t1: dt.datetime) -> None:
         upto = t1.hour * 60 + t1.minute

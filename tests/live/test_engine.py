@@ -142,3 +142,33 @@ def test_webhook_is_called_and_a_dead_webhook_does_not_stall_ticks(drill_wh):
     assert np.isfinite(eng.snapshot["kpi"]["gmv"])
     with pytest.raises(ValueError, match="http"):
         Notifier("ftp://x")
+
+
+def test_warmup_ramp_is_the_cdf_of_the_summed_step_delays():
+    """Deterministic delays 2, 1, 1 min: carts from age 2, orders from 3, payments from 4."""
+    from omni_core.live.cohorts import MAX_LAG, warmup_ramp
+
+    cdf = np.zeros((3, 2, MAX_LAG + 1))
+    for k, lag in enumerate((2, 1, 1)):
+        cdf[k, :, lag:] = 1.0
+    r = warmup_ramp(cdf)
+    for k, first in enumerate((2, 3, 4)):
+        assert (r[k, :, :first] == 0).all() and (r[k, :, first:] == 1).all()
+    # Two equally likely cart delays (0 or 2) and no other delay: payments ramp 1/2 then 1.
+    cdf = np.ones((3, 1, MAX_LAG + 1))
+    cdf[0, 0, :2] = 0.5
+    r = warmup_ramp(cdf)
+    assert r[2, 0, :4].tolist() == [0.5, 0.5, 1.0, 1.0]
+
+
+def test_expected_funnel_counts_ramp_up_after_the_stream_starts(clean_wh):
+    """Right after the start the expected payments are discounted by the ramp, later not."""
+    eng = LiveEngine(clean_wh, persist=False)
+    raw = eng.baseline.expected(eng.t + dt.timedelta(minutes=3), 3)
+    adj = eng._warmup(eng.t + dt.timedelta(minutes=3), 3, raw)
+    pays, visits = M["pays"], M["visits"]
+    assert (adj[:, visits] == raw[:, visits]).all()
+    assert adj[0, pays] < 0.9 * raw[0, pays]
+    late = eng.t + dt.timedelta(minutes=60)
+    raw = eng.baseline.expected(late, 10)
+    assert (eng._warmup(late, 10, raw) == raw).all()
