@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from omni_core.charts.war_room import gmv_curve, province_map, split_bar, stock_levels
 from omni_core.live.engine import LiveError
 from ui import board, kiosk, live, operator, state
 
@@ -39,10 +38,9 @@ def screen() -> None:
     left, mid, right = st.columns([1.05, 1.6, 1.0])
     with left:
         board.big_counter(snap)
+    figs = board.figures(eng, lang, tall, ch_names, cat_names)  # built once per tick, shared
     with mid:
-        st.plotly_chart(gmv_curve(snap["per_minute"], title=tr("每分钟 GMV：实际 vs 预期与动态阈值",
-                                  "GMV per minute: actual vs expected and dynamic band"), lang=lang,
-                                  height=tall + 40), width="stretch", key="gmv")  # fmt: skip
+        st.plotly_chart(figs["gmv"], width="stretch", key="gmv")
     with right:
         st.markdown(f"<div class='wr-panel'><h4>{tr('告警', 'Alerts')} ({len(snap['alerts'])})</h4></div>",
                     unsafe_allow_html=True)  # fmt: skip
@@ -58,15 +56,9 @@ def screen() -> None:
                 f"⚠ {inc['name_zh'] if lang == 'zh' else inc['name_en']} · {inc['target']} · {inc['magnitude']:g}"
             )
     c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1.1, 1.2])
-    c1.plotly_chart(split_bar(snap["by_channel"], ch_names, title=tr("渠道 GMV", "GMV by channel"),
-                              height=tall), width="stretch", key="ch")  # fmt: skip
-    c2.plotly_chart(province_map(snap["by_province"], title=tr("省份 GMV", "GMV by province"),
-                                 height=tall, lang=lang), width="stretch", key="prov")  # fmt: skip
-    c3.plotly_chart(split_bar(snap["by_category"], cat_names, title=tr("品类 GMV", "GMV by category"),
-                              height=tall), width="stretch", key="cat")  # fmt: skip
-    if len(snap["stock"]):
-        c4.plotly_chart(stock_levels(snap["stock"], title=tr("爆品库存水位", "Hot-SKU stock levels"),
-                                     height=tall, lang=lang), width="stretch", key="stock")  # fmt: skip
+    for col, key in ((c1, "ch"), (c2, "prov"), (c3, "cat"), (c4, "stock")):
+        if key in figs:
+            col.plotly_chart(figs[key], width="stretch", key=key)
     with c5:
         board.ticker(snap["ticker"], ch_names)
     if not kiosk.kiosk():

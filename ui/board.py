@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import streamlit as st
 
+from omni_core.charts.war_room import gmv_curve, province_map, split_bar, stock_levels
 from ui.state import tr
 
 CSS = """
@@ -169,3 +172,43 @@ def alert_card(a: Any, lang: str) -> None:
         + "</div></div>",
         unsafe_allow_html=True,
     )
+
+
+_FIGS: OrderedDict[tuple, tuple[dict, dict[str, Any]]] = OrderedDict()
+_FIGS_LOCK = threading.Lock()
+
+
+def figures(eng: Any, lang: str, height: int, ch_names: dict[str, str],
+            cat_names: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """The board's charts for the engine's current snapshot, built once and shared by viewers.
+
+    Every viewer's fragment reruns every 2 s; the snapshot only changes with a tick, so the
+    figures are keyed by the snapshot object (and language and height) and reused by all
+    sessions until the next tick (a few are kept for viewers one tick behind).
+    """
+    snap = eng.snapshot
+    key = (id(eng), id(snap), snap.get("ticks"), lang, height)
+    with _FIGS_LOCK:
+        hit = _FIGS.get(key)
+        if hit is not None and hit[0] is snap:  # the very snapshot (ids can be reused)
+            return hit[1]
+    zh = lang == "zh"
+    figs = {
+        "gmv": gmv_curve(snap["per_minute"], lang=lang, height=height + 40,
+                         title="每分钟 GMV：实际 vs 预期与动态阈值" if zh
+                         else "GMV per minute: actual vs expected and dynamic band"),
+        "ch": split_bar(snap["by_channel"], ch_names, height=height,
+                        title="渠道 GMV" if zh else "GMV by channel"),
+        "prov": province_map(snap["by_province"], height=height, lang=lang,
+                             title="省份 GMV" if zh else "GMV by province"),
+        "cat": split_bar(snap["by_category"], cat_names, height=height,
+                         title="品类 GMV" if zh else "GMV by category"),
+    }  # fmt: skip
+    if len(snap["stock"]):
+        figs["stock"] = stock_levels(snap["stock"], height=height, lang=lang,
+                                     title="爆品库存水位" if zh else "Hot-SKU stock levels")  # fmt: skip
+    with _FIGS_LOCK:
+        _FIGS[key] = (snap, figs)
+        while len(_FIGS) > 8:
+            _FIGS.popitem(last=False)
+    return figs
