@@ -46,7 +46,7 @@ def test_cli_info_on_a_spark_warehouse(spark_wh, spark_url, duck_wh) -> None:
     r = CliRunner().invoke(app, ["info", "--warehouse", spark_url, "--json"])
     assert r.exit_code == 0, r.output
     info = json.loads(r.output[r.output.index("{") :])
-    assert list(info) == ["world"]
+    assert "world" in info
     assert info["world"]["meta"]["params"]["users"] == 1500
     assert info["world"]["rows"] == duck_wh.row_counts("world")
     assert info["world"]["first_event"].startswith("2025-10-28")

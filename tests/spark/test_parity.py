@@ -239,7 +239,7 @@ def test_every_metric_is_covered() -> None:
 def test_warehouse_lists_and_describes_the_spark_dataset(spark_wh, duck_wh) -> None:
     """The warehouse API the CLI and pages use: datasets, tables, meta (row counts: CLI test)."""
     assert spark_wh.engine == "pyspark"
-    assert spark_wh.datasets() == ["world"]
+    assert "world" in spark_wh.datasets()  # (the live tests may hold a dataset of their own)
     assert spark_wh.table_names("world") == sorted(duck_wh.table_names("world"))
     assert spark_wh.meta("world")["params"] == duck_wh.meta("world")["params"]
     # An append is typed before it is queued: a bad frame fails at the call, nothing is queued.
@@ -250,7 +250,7 @@ def test_warehouse_lists_and_describes_the_spark_dataset(spark_wh, duck_wh) -> N
     bad = {"users": duck_wh.query(duck_wh.tables("world").users).drop(columns=["user_id"])}
     with pytest.raises(Exception, match="user_id"):
         spark_wh.write_tables(bad, "world", meta={})
-    assert spark_wh.datasets() == ["world"]
+    assert "world" in spark_wh.datasets()
     assert spark_wh.meta("world")["params"] == duck_wh.meta("world")["params"]
 
 
