@@ -475,3 +475,26 @@ def test_gaussian_arl0_matches_simulation():
             t += 1
         runs.append(t)
     assert np.mean(runs) == pytest.approx(gaussian_arl0(k, h), rel=0.2)  # ~336 (Montgomery)
+
+
+def test_rule_score_matches_the_exact_poisson_tail_and_the_normal_score() -> None:
+    """``rules.score``: below E = 20 the normal quantile of the exact Poisson tail (scipy.stats),
+    above it (or for amounts) the plain normal score."""
+    from scipy import stats
+
+    from omni_core.alerts.rules import score
+
+    rng = np.random.default_rng(5)
+    e = np.concatenate([rng.uniform(0.01, 19.9, 300), rng.uniform(20, 500, 100)])
+    o = rng.poisson(e * rng.uniform(0.2, 2.5, len(e))).astype(float)
+    var = e * 1.3
+    z = score(o, e, var)
+    small = e < 20
+    want = np.where(o < e, stats.norm.ppf(stats.poisson.cdf(o, e)),
+                    -stats.norm.ppf(stats.poisson.sf(o - 1, e)))  # fmt: skip
+    want = np.where(np.isclose(o, e), 0.0, np.clip(want, -40, 40))
+    np.testing.assert_allclose(z[small], want[small], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(z[~small], ((o - e) / np.sqrt(var))[~small], rtol=1e-12)
+    assert (o[small] == 0).any() and np.isfinite(z).all()
+    amounts = score(o, e, var, counts=False)
+    np.testing.assert_allclose(amounts, (o - e) / np.sqrt(var), rtol=1e-12)

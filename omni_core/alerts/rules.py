@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from omni_core.alerts.sequential import binomial_llr, llr_threshold, window_cusum
 
@@ -218,12 +218,14 @@ def score(
     if small.any():
         o = np.round(observed[small])
         e = np.maximum(expected[small], 1e-9)
-        low = stats.poisson.cdf(o, e)
-        high = stats.poisson.sf(o - 1, e)
+        # scipy.special directly (what scipy.stats.poisson/norm call, without their per-call
+        # argument checking): P(X <= o), P(X >= o) = 1 for o = 0, and the normal quantile.
+        low = special.pdtr(o, e)
+        high = np.where(o > 0, special.pdtrc(np.maximum(o - 1, 0), e), 1.0)
         zs = np.where(
             o < e,
-            stats.norm.ppf(np.clip(low, 1e-300, 1)),
-            -stats.norm.ppf(np.clip(high, 1e-300, 1)),
+            special.ndtri(np.clip(low, 1e-300, 1)),
+            -special.ndtri(np.clip(high, 1e-300, 1)),
         )
         zs = np.where(np.isclose(o, e), 0.0, zs)
         z[small] = np.clip(zs, -40, 40)

@@ -68,10 +68,8 @@ def build_snapshot(engine: LiveEngine) -> dict[str, Any]:
     g = engine.groups
     t_arr = ro.days.get(today)
     y_arr = ro.days.get(yday)
-    uv_t = sum(1 for m in engine.visitors.get(today, {}).values() if m < upto)
-    uv_y = sum(1 for m in engine.visitors.get(yday, {}).values() if m < upto)
-    b_t = sum(1 for m in engine.buyers.get(today, {}).values() if m < upto)
-    b_y = sum(1 for m in engine.buyers.get(yday, {}).values() if m < upto)
+    uv_t, uv_y = engine.visitors.count(today, upto), engine.visitors.count(yday, upto)
+    b_t, b_y = engine.buyers.count(today, upto), engine.buyers.count(yday, upto)
     k_today = _kpis(t_arr, upto, uv_t, b_t)
     k_yday = _kpis(y_arr, upto, uv_y, b_y)
     expected, lower, upper = engine.baseline.band(today, 0, "gmv", z=3.0)

@@ -33,7 +33,7 @@ from omni_core.alerts.store import AlertStore
 from omni_core.live.clock import SimClock
 from omni_core.live.cohorts import MAX_LAG, Cohorts, warmup_ramp
 from omni_core.live.incidents import Effects, Incident, effects
-from omni_core.live.rollup import EVENT_METRIC, METRICS, Groups, M, Rollup
+from omni_core.live.rollup import EVENT_METRIC, METRICS, FirstSeen, Groups, M, Rollup
 from omni_core.metrics import live as lm
 from omni_core.metrics.core import time_range
 from omni_core.reference import CATEGORIES
@@ -241,15 +241,13 @@ class LiveEngine:
                         _codes(rf["channel_id"], ch))  # fmt: skip
         self.rollup.add(rf["minute"].to_numpy(), "refund_amount",
                         rf["refund_amount"].to_numpy(float), _codes(rf["channel_id"], ch))  # fmt: skip
-        self.visitors: dict[dt.date, dict[int, int]] = {}
-        self.buyers: dict[dt.date, dict[int, int]] = {}
+        self.visitors = FirstSeen()
+        self.buyers = FirstSeen()
         y = dt.datetime.combine(self.t.date() - dt.timedelta(days=1), dt.time())
         for frame, store in ((lm.first_visits(t, y, e), self.visitors),
                              (lm.first_payments(t, y, e), self.buyers)):  # fmt: skip
             f = self.wh.query(frame)
-            for day, g in f.groupby(f["day"].dt.date):
-                minute = (g["first"].dt.hour * 60 + g["first"].dt.minute).to_numpy()
-                store[day] = dict(zip(g["user_id"].to_numpy(), minute, strict=True))
+            store.add_times(f["first"].to_numpy(), f["user_id"].to_numpy())
 
     def _add_groups_only(
         self, ts: np.ndarray, metric: str, vals: np.ndarray, groups: np.ndarray
@@ -604,7 +602,7 @@ class LiveEngine:
                     self.rollup.add(ts[sel], metric, np.ones(int(sel.sum())),
                                     *(c[sel] for c in codes))  # fmt: skip
             pv = kind == "page_view"
-            self._first(self.visitors, ts[pv], ev["user_id"].to_numpy()[pv])
+            self.visitors.add_times(ts[pv], ev["user_id"].to_numpy()[pv])
             parent = ev["_parent_min"].to_numpy() if "_parent_min" in ev else None
             self._update_cohorts(kind, self._minute_index(ts), parent, codes)
         if len(o):
@@ -627,7 +625,7 @@ class LiveEngine:
                 first = pl.drop_duplicates(["order_id", "sku_id"]).drop_duplicates("order_id")
                 self._add_groups_only(first["pay_ts"].to_numpy(), "pays", np.ones(len(first)),
                                       self.groups.offset("category") + sku_cat[first["sku_id"].to_numpy() - 1])  # fmt: skip
-                self._first(self.buyers, p["pay_ts"], p["user_id"])
+                self.buyers.add_times(p["pay_ts"].to_numpy(), p["user_id"].to_numpy())
                 self.cohorts.add("pay", "child", self._minute_index(p["order_ts"]),
                                  _codes(p["channel_id"], ch), _codes(p["province"], geo))  # fmt: skip
         if len(refunds):
@@ -660,15 +658,6 @@ class LiveEngine:
                 pm = parent[sel]
                 ok = pm >= 0
                 self.cohorts.add(child_of, "child", pm[ok], *(x[ok] for x in c))
-
-    @staticmethod
-    def _first(store: dict[dt.date, dict[int, int]], ts: Any, users: Any) -> None:
-        if len(ts) == 0:
-            return
-        for t, u in zip(pd.DatetimeIndex(ts), np.asarray(users), strict=True):
-            day = store.setdefault(t.date(), {})
-            if u not in day:
-                day[u] = t.hour * 60 + t.minute
 
     def _update_stock(
         self, o: pd.DataFrame, ln: pd.DataFrame, t0: dt.datetime, t1: dt.datetime
@@ -703,8 +692,7 @@ class LiveEngine:
         for st in self.stock.values():
             st["sold_today"] = 0.0
         for store in (self.visitors, self.buyers):
-            for d in [d for d in store if d < t1.date() - dt.timedelta(days=1)]:
-                del store[d]
+            store.drop_before(t1.date() - dt.timedelta(days=1))
         self.baseline.fit(self._complete_days_until(t1.date()), 1)
 
     def _complete_days_until(self, today: dt.date) -> list[dt.date]:

@@ -143,3 +143,66 @@ class Rollup:
         if arr is None:
             return np.zeros(upto)
         return arr[:upto, group, M[metric]].copy()
+
+
+class FirstSeen:
+    """Distinct users per day by the minute each was first seen (UV and buyers "so far today").
+
+    Per day a set of the users seen and a histogram of first-seen minutes, so the count of
+    distinct users before minute ``m`` is a sum over at most 1440 bins: a board refresh costs the
+    same however many users the day has.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[dt.date, set[int]] = {}
+        self._first: dict[dt.date, np.ndarray] = {}
+
+    def add(self, day: dt.date, users: np.ndarray, minutes: np.ndarray) -> None:
+        """Record ``users`` seen on ``day`` at ``minutes`` (minute of the day; any order)."""
+        if len(users) == 0:
+            return
+        users = np.asarray(users, dtype=np.int64)
+        minutes = np.asarray(minutes, dtype=np.int64)
+        order = np.lexsort((minutes, users))  # per user its earliest minute first
+        u, m = users[order], minutes[order]
+        first = np.ones(len(u), bool)
+        first[1:] = u[1:] != u[:-1]
+        u, m = u[first], m[first]
+        seen = self._seen.setdefault(day, set())
+        hist = self._first.setdefault(day, np.zeros(MINUTES, np.int64))
+        new = np.fromiter((x not in seen for x in u.tolist()), bool, len(u))
+        if new.any():
+            seen.update(u[new].tolist())
+            np.add.at(hist, m[new], 1)
+
+    def add_times(self, ts: np.ndarray, users: np.ndarray) -> None:
+        """Record users seen at timestamps ``ts`` (split by day)."""
+        if len(ts) == 0:
+            return
+        t = pd.DatetimeIndex(ts)
+        day = t.normalize()
+        key = day.asi8
+        minute = (t.hour * 60 + t.minute).to_numpy()
+        users = np.asarray(users)
+        uniq, first = np.unique(key, return_index=True)
+        for k, i in zip(uniq, first, strict=True):
+            sel = key == k if len(uniq) > 1 else slice(None)
+            self.add(day[i].date(), users[sel], minute[sel])
+
+    def count(self, day: dt.date, before_minute: int = MINUTES) -> int:
+        """Distinct users of ``day`` first seen before ``before_minute``."""
+        hist = self._first.get(day)
+        return 0 if hist is None else int(hist[: max(before_minute, 0)].sum())
+
+    def users(self, day: dt.date) -> set[int]:
+        """The users seen on ``day`` (a copy)."""
+        return set(self._seen.get(day, ()))
+
+    def drop_before(self, day: dt.date) -> None:
+        """Forget the days before ``day``."""
+        for d in [d for d in self._seen if d < day]:
+            del self._seen[d], self._first[d]
+
+    @property
+    def days(self) -> list[dt.date]:
+        return sorted(self._seen)

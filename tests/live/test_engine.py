@@ -172,3 +172,40 @@ def test_expected_funnel_counts_ramp_up_after_the_stream_starts(clean_wh):
     late = eng.t + dt.timedelta(minutes=60)
     raw = eng.baseline.expected(late, 10)
     assert (eng._warmup(late, 10, raw) == raw).all()
+
+
+def test_first_seen_counts_distinct_users_by_their_first_minute():
+    """``FirstSeen.count`` equals a brute-force distinct count over batches in any order."""
+    from omni_core.live.rollup import FirstSeen
+
+    rng = np.random.default_rng(2)
+    fs = FirstSeen()
+    day = dt.date(2025, 11, 11)
+    start = np.datetime64("2025-11-11T00:00", "us")
+    seen: dict[int, int] = {}
+    for _ in range(12):  # batches, each with repeats and users already seen
+        users = rng.integers(0, 400, 150)
+        minute = rng.integers(0, 1440, 150)
+        ts = start + (minute * 60_000_000 + rng.integers(0, 60_000_000, 150)).astype(
+            "timedelta64[us]"
+        )
+        fs.add_times(ts, users)
+        seen.update(dict.fromkeys(users.tolist(), 0))
+    # Out of time order only the totals are defined (a later batch never moves a user's first
+    # minute back: the stream only goes forward).
+    assert fs.count(day) == len(seen) == len(fs.users(day))
+    for upto in (0, 1, 300, 720, 1439, 1440):
+        assert 0 <= fs.count(day, upto) <= fs.count(day)
+    # In time order (how ticks arrive) the first minute is exact.
+    fs2 = FirstSeen()
+    users = rng.integers(0, 300, 2000)
+    minute = np.sort(rng.integers(0, 1440, 2000))
+    for chunk in np.array_split(np.arange(2000), 40):
+        fs2.add(day, users[chunk], minute[chunk])
+    first = {}
+    for u, m in zip(users.tolist(), minute.tolist(), strict=True):
+        first.setdefault(u, m)
+    for upto in (0, 5, 300, 901, 1440):
+        assert fs2.count(day, upto) == sum(m < upto for m in first.values())
+    fs2.drop_before(day + dt.timedelta(days=1))
+    assert fs2.count(day) == 0 and fs2.days == []
