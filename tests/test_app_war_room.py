@@ -79,3 +79,54 @@ def test_province_map_ships_its_boundaries_and_joins_every_province():
         assert labels["香港"] == none
         top = PROVINCES[-1][1] if lang == "zh" else PROVINCES[-1][2]
         assert top in first.text  # the largest province is labelled
+
+
+def test_board_figures_are_built_once_per_snapshot_for_all_viewers(monkeypatch):
+    """Viewers arriving together while a snapshot's figures are being built wait for that one
+    build (single flight) and share its figures; a new snapshot builds again."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from ui import board
+
+    calls = []
+
+    def slow_build(snap, lang, height, ch_names, cat_names):
+        calls.append(snap["ticks"])
+        time.sleep(0.3)  # long enough for every viewer below to arrive during the build
+        return {"gmv": object()}
+
+    monkeypatch.setattr(board, "_build_figures", slow_build)
+    eng = SimpleNamespace(snapshot={"ticks": 1})
+    out = []
+    viewers = [threading.Thread(target=lambda: out.append(board.figures(eng, "zh", 360, {}, {})))
+               for _ in range(8)]  # fmt: skip
+    for v in viewers:
+        v.start()
+    for v in viewers:
+        v.join()
+    assert calls == [1] and len(out) == 8 and all(o is out[0] for o in out)
+    eng.snapshot = {"ticks": 2}
+    assert board.figures(eng, "zh", 360, {}, {}) is not out[0] and calls == [1, 2]
+    assert board.figures(eng, "zh", 360, {}, {}) is board.figures(eng, "zh", 360, {}, {})
+    assert calls == [1, 2]
+
+
+def test_board_map_boundaries_are_served_by_the_app_not_shipped_each_refresh():
+    """With static serving on (config.toml), the map figure names the served file; the served
+    copy equals the shipped boundaries."""
+    import json
+
+    import pandas as pd
+
+    from omni_core.charts.war_room import MAP_FILE, china_provinces, province_map
+    from ui import board
+
+    url = board.map_url()
+    assert url == f"app/static/{MAP_FILE}"
+    assert json.loads((board.STATIC / MAP_FILE).read_text(encoding="utf-8")) == china_provinces()
+    df = pd.DataFrame({"key": ["GD"], "gmv": [10.0], "orders": [1]})
+    served = province_map(df, geojson_url=url)
+    assert served.data[1].geojson == url
+    assert len(served.to_json()) < 10_000 < len(province_map(df).to_json())

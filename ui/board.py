@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
+import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from omni_core.charts.war_room import gmv_curve, province_map, split_bar, stock_levels
+from omni_core.charts.war_room import MAP_FILE, gmv_curve, province_map, split_bar, stock_levels
 from ui.state import tr
 
 CSS = """
@@ -174,7 +179,34 @@ def alert_card(a: Any, lang: str) -> None:
     )
 
 
+STATIC = Path(__file__).resolve().parent.parent / "static"  # served at app/static/ (config.toml)
+
+
+@functools.cache
+def map_url() -> str | None:
+    """The province boundaries' URL under the app's static serving, or None to embed them.
+
+    The file is copied once from ``omni_core/data`` (the one source) into ``static/``; without
+    static serving, or where that folder cannot be written, the map carries the boundaries.
+    The URL is relative, so it also holds under ``server.baseUrlPath``.
+    """
+    if not st.get_option("server.enableStaticServing"):
+        return None
+    src = resources.files("omni_core").joinpath("data", MAP_FILE).read_bytes()
+    dst = STATIC / MAP_FILE
+    try:
+        if not dst.exists() or dst.read_bytes() != src:
+            STATIC.mkdir(exist_ok=True)
+            tmp = dst.with_name(f".{MAP_FILE}.{os.getpid()}.tmp")
+            tmp.write_bytes(src)
+            os.replace(tmp, dst)
+    except OSError:
+        return None
+    return f"app/static/{MAP_FILE}"
+
+
 _FIGS: OrderedDict[tuple, tuple[dict, dict[str, Any]]] = OrderedDict()
+_BUILDING: dict[tuple, Future] = {}
 _FIGS_LOCK = threading.Lock()
 
 
@@ -184,7 +216,8 @@ def figures(eng: Any, lang: str, height: int, ch_names: dict[str, str],
 
     Every viewer's fragment reruns every 2 s; the snapshot only changes with a tick, so the
     figures are keyed by the snapshot object (and language and height) and reused by all
-    sessions until the next tick (a few are kept for viewers one tick behind).
+    sessions until the next tick (a few are kept for viewers one tick behind). One build per key
+    (single flight): viewers that arrive while it runs wait for it instead of building it again.
     """
     snap = eng.snapshot
     key = (id(eng), id(snap), snap.get("ticks"), lang, height)
@@ -192,6 +225,30 @@ def figures(eng: Any, lang: str, height: int, ch_names: dict[str, str],
         hit = _FIGS.get(key)
         if hit is not None and hit[0] is snap:  # the very snapshot (ids can be reused)
             return hit[1]
+        pending = _BUILDING.get(key)
+        owner = pending is None
+        if owner:
+            pending = _BUILDING[key] = Future()
+    if not owner:
+        return pending.result()
+    try:
+        figs = _build_figures(snap, lang, height, ch_names, cat_names)
+    except BaseException as e:
+        pending.set_exception(e)
+        raise
+    finally:
+        with _FIGS_LOCK:
+            _BUILDING.pop(key, None)
+    with _FIGS_LOCK:
+        _FIGS[key] = (snap, figs)
+        while len(_FIGS) > 8:
+            _FIGS.popitem(last=False)
+    pending.set_result(figs)
+    return figs
+
+
+def _build_figures(snap: dict[str, Any], lang: str, height: int, ch_names: dict[str, str],
+                   cat_names: dict[str, str]) -> dict[str, Any]:  # fmt: skip
     zh = lang == "zh"
     figs = {
         "gmv": gmv_curve(snap["per_minute"], lang=lang, height=height + 40,
@@ -200,15 +257,12 @@ def figures(eng: Any, lang: str, height: int, ch_names: dict[str, str],
         "ch": split_bar(snap["by_channel"], ch_names, height=height,
                         title="渠道 GMV" if zh else "GMV by channel"),
         "prov": province_map(snap["by_province"], height=height, lang=lang,
-                             title="省份 GMV" if zh else "GMV by province"),
+                             title="省份 GMV" if zh else "GMV by province",
+                             geojson_url=map_url()),
         "cat": split_bar(snap["by_category"], cat_names, height=height,
                          title="品类 GMV" if zh else "GMV by category"),
     }  # fmt: skip
     if len(snap["stock"]):
         figs["stock"] = stock_levels(snap["stock"], height=height, lang=lang,
                                      title="爆品库存水位" if zh else "Hot-SKU stock levels")  # fmt: skip
-    with _FIGS_LOCK:
-        _FIGS[key] = (snap, figs)
-        while len(_FIGS) > 8:
-            _FIGS.popitem(last=False)
     return figs
