@@ -26,6 +26,10 @@ def test_kiosk_board_refreshes_in_place(server, browser):
     assert page.locator('[data-testid="stSidebar"]').is_hidden()
     assert page.locator('[data-testid="stException"]').count() == 0
     page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=30_000)
+    # The province map's boundaries come from the app's static folder (not from a CDN, not in
+    # the refresh): every province is drawn.
+    page.wait_for_selector("path.choroplethlocation", timeout=30_000)
+    assert page.locator("path.choroplethlocation").count() >= 34
     # At x600 ten wall seconds are 100 simulated minutes; the small test world sells little at
     # night, so take pairs of screenshots 10 s apart until a pair shows the GMV counter moving.
     for attempt in range(9):  # noqa: B007 - reported after the loop
