@@ -23,6 +23,7 @@ import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from omni_core import backends
 from omni_core.schema import ENUMS, TABLE_BY_NAME, TABLES, enum_ddl
 
 DEFAULT_DATASET = "world"
+SQL_CACHE_SIZE = 512  # compiled queries kept per warehouse (see Warehouse.query)
 META_TABLE = "_meta"
 _IDENT = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -92,6 +94,8 @@ class Warehouse:
             self._backend = backends.connect(self.url)
         self._state: duckdb.DuckDBPyConnection | None = None
         self._generation = 0  # bumped by every dataset write or drop (see table)
+        self._sql_cache: OrderedDict[tuple, tuple[str, Any]] = OrderedDict()  # see query
+        self._sql_lock = threading.Lock()
         # Appends on engines other than DuckDB are queued and written in batches (see append).
         self.flush_seconds = float(os.environ.get("OMNI_APPEND_FLUSH_SECONDS", "15"))
         self._queue: dict[tuple[str, str], list[pa.Table]] = {}
@@ -204,8 +208,32 @@ class Warehouse:
         return Tables(self, dataset)
 
     def query(self, expr: ibis.Expr) -> pd.DataFrame:
-        """Execute an Ibis expression and return a pandas frame."""
-        return self.backend.execute(expr)
+        """Execute an Ibis expression and return a pandas frame.
+
+        On DuckDB the expression's SQL is compiled once and kept (keyed by the expression's
+        structure, for the warehouse's current tables): the board, the pages and the metric
+        layer ask the same questions again and again, and Ibis's compile costs tens of ms where
+        DuckDB answers in a few. The result is converted exactly as Ibis's ``execute`` does.
+        """
+        if self._con is None:
+            return self.backend.execute(expr)
+        be = self.backend
+        be._run_pre_execute_hooks(expr)  # registers in-memory tables on this thread's cursor
+        table_expr = expr.as_table()
+        key = (self._generation, table_expr.op())
+        with self._sql_lock:
+            hit = self._sql_cache.get(key)
+            if hit is not None:
+                self._sql_cache.move_to_end(key)
+        if hit is None:
+            hit = (be.compile(table_expr), table_expr.schema())
+            with self._sql_lock:
+                self._sql_cache[key] = hit
+                while len(self._sql_cache) > SQL_CACHE_SIZE:
+                    self._sql_cache.popitem(last=False)
+        sql, schema = hit
+        table = self.con.sql(sql).to_arrow_table()
+        return expr.__pandas_result__(_ibis_frame(table, schema))
 
     def sql(self, query: str, params: Iterable[Any] | None = None) -> pd.DataFrame:
         """Run raw SQL on DuckDB (benchmarks, tests and admin only; pages use ``query``)."""
@@ -470,3 +498,17 @@ def write_parquet(table: pa.Table, path: str | Path) -> None:
 def world_tables_in_order() -> list[str]:
     """Names of the schema's tables in declaration order."""
     return [t.name for t in TABLES]
+
+
+def _ibis_frame(table: pa.Table, schema: Any) -> pd.DataFrame:
+    """An Arrow result as the pandas frame Ibis's DuckDB ``execute`` returns (same conversion:
+    nested, dictionary and NULL-holding columns through Python objects, then Ibis's dtypes)."""
+    import pyarrow.types as pat
+    from ibis.backends.duckdb.converter import DuckDBPandasData
+
+    df = pd.DataFrame({
+        name: (col.to_pylist() if (pat.is_nested(col.type) or pat.is_dictionary(col.type)
+                                   or col.null_count) else col.to_pandas())
+        for name, col in zip(table.column_names, table.columns, strict=True)
+    })  # fmt: skip
+    return DuckDBPandasData.convert_table(df, schema)

@@ -108,3 +108,35 @@ def test_table_handles_are_reused_until_the_dataset_is_rewritten():
     with pytest.raises(Exception, match="t"):
         w.table("t", "ds")
     w.close()
+
+
+def test_query_compiles_each_question_once_and_answers_as_ibis_does(wh, monkeypatch):
+    """``Warehouse.query`` keeps the compiled SQL per expression: the same question asked again
+    (rebuilt from scratch) is not recompiled, and every metric's frame equals Ibis's own
+    ``execute`` (values, columns and dtypes; NULL-holding columns included)."""
+    import pandas as pd
+
+    from omni_core.metrics import METRICS
+
+    compiled = []
+    be = wh.backend
+    real = type(be).compile
+    monkeypatch.setattr(type(be), "compile",
+                        lambda self, *a, **k: compiled.append(1) or real(self, *a, **k))  # fmt: skip
+    for name, build in METRICS.items():
+        ours = wh.query(build(wh.tables()))
+        pd.testing.assert_frame_equal(ours, be.execute(build(wh.tables())), obj=name)
+    n = len(compiled)
+    for build in METRICS.values():
+        wh.query(build(wh.tables()))
+    assert len(compiled) == n, "a question asked again was compiled again"
+    nulls = wh.query(
+        wh.tables().orders.select("order_id", "campaign_id").order_by("order_id").limit(500)
+    )
+    assert nulls["campaign_id"].isna().any()  # NULLs come back as Ibis returns them
+    pd.testing.assert_frame_equal(
+        nulls,
+        be.execute(
+            wh.tables().orders.select("order_id", "campaign_id").order_by("order_id").limit(500)
+        ),
+    )
