@@ -94,7 +94,7 @@ class Warehouse:
             self._backend = backends.connect(self.url)
         self._state: duckdb.DuckDBPyConnection | None = None
         self._generation = 0  # bumped by every dataset write or drop (see table)
-        self._sql_cache: OrderedDict[tuple, tuple[str, Any]] = OrderedDict()  # see query
+        self._sql_cache: OrderedDict[tuple, tuple[str, Any, bool]] = OrderedDict()  # see query
         self._sql_lock = threading.Lock()
         # Appends on engines other than DuckDB are queued and written in batches (see append).
         self.flush_seconds = float(os.environ.get("OMNI_APPEND_FLUSH_SECONDS", "15"))
@@ -218,7 +218,6 @@ class Warehouse:
         if self._con is None:
             return self.backend.execute(expr)
         be = self.backend
-        be._run_pre_execute_hooks(expr)  # registers in-memory tables on this thread's cursor
         table_expr = expr.as_table()
         key = (self._generation, table_expr.op())
         with self._sql_lock:
@@ -226,13 +225,16 @@ class Warehouse:
             if hit is not None:
                 self._sql_cache.move_to_end(key)
         if hit is None:
-            hit = (be.compile(table_expr), table_expr.schema())
+            memtables = bool(table_expr.op().find(ibis.expr.operations.InMemoryTable))
+            hit = (be.compile(table_expr), table_expr.schema(), memtables)
             with self._sql_lock:
                 self._sql_cache[key] = hit
                 while len(self._sql_cache) > SQL_CACHE_SIZE:
                     self._sql_cache.popitem(last=False)
-        sql, schema = hit
-        table = self.con.sql(sql).to_arrow_table()
+        sql, schema, memtables = hit
+        if memtables:  # registers the in-memory tables on this thread's cursor, as execute does
+            be._run_pre_execute_hooks(expr)
+        table = self.con.execute(sql).fetch_arrow_table()
         return expr.__pandas_result__(_ibis_frame(table, schema))
 
     def sql(self, query: str, params: Iterable[Any] | None = None) -> pd.DataFrame:

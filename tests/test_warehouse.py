@@ -140,3 +140,22 @@ def test_query_compiles_each_question_once_and_answers_as_ibis_does(wh, monkeypa
             wh.tables().orders.select("order_id", "campaign_id").order_by("order_id").limit(500)
         ),
     )
+
+
+def test_cached_questions_with_in_memory_tables_work_on_every_thread(wh):
+    """A kept query that joins an in-memory table (the reference channel list) registers that
+    table on each thread's own cursor before it runs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pandas as pd
+
+    from omni_core.metrics.channels import reference_channels, sales_by_channel_type
+
+    def ask():
+        return wh.query(sales_by_channel_type(wh.tables(), channels=reference_channels()))
+
+    first = ask()
+    assert len(first) > 0
+    with ThreadPoolExecutor(2) as pool:  # new threads: new cursors, the SQL already kept
+        for other in pool.map(lambda _: ask(), range(3)):
+            pd.testing.assert_frame_equal(other, first)
