@@ -130,3 +130,40 @@ def test_board_map_boundaries_are_served_by_the_app_not_shipped_each_refresh():
     served = province_map(df, geojson_url=url)
     assert served.data[1].geojson == url
     assert len(served.to_json()) < 10_000 < len(province_map(df).to_json())
+
+
+def test_oidc_operators_are_the_listed_verified_emails(monkeypatch):
+    """OIDC sign-in (st.login, where configured): only a signed-in user whose e-mail is on the
+    operator list (secrets ``operators`` or ``OMNI_OPERATORS``) operates; others stay viewers."""
+    from ui.live import oidc_operator, operator_emails
+
+    monkeypatch.setenv("OMNI_OPERATORS", " Ops@Shop.cn, lead@shop.cn ,")
+    allowed = operator_emails()
+    assert allowed == {"ops@shop.cn", "lead@shop.cn"}
+    assert oidc_operator({"is_logged_in": True, "email": "OPS@shop.cn"}, allowed)
+    assert oidc_operator({"is_logged_in": True, "email": "lead@shop.cn", "email_verified": True},
+                         allowed)  # fmt: skip
+    assert not oidc_operator({"is_logged_in": True, "email": "guest@shop.cn"}, allowed)
+    assert not oidc_operator({"is_logged_in": False, "email": "ops@shop.cn"}, allowed)
+    assert not oidc_operator({"is_logged_in": True, "email": "ops@shop.cn",
+                              "email_verified": False}, allowed)  # fmt: skip
+    assert not oidc_operator({"is_logged_in": True}, allowed)
+
+
+def test_sso_sign_in_is_offered_where_auth_is_configured():
+    """With an ``[auth]`` section in secrets the sidebar offers SSO; a viewer stays read-only."""
+    from streamlit.testing.v1 import AppTest
+
+    from .apputil import APP
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback",
+                          "cookie_secret": "x" * 32, "client_id": "id", "client_secret": "s",
+                          "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}  # fmt: skip
+    at.run()
+    at.switch_page("pages/war_room.py")
+    at.run()
+    assert not at.exception, at.exception
+    labels = [b.label for b in at.button]
+    assert "Sign in with SSO" in labels and "Inject" not in labels

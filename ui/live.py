@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import atexit
+import hmac
 import os
 import weakref
+from collections.abc import Mapping
+from typing import Any
 
 import streamlit as st
 
@@ -58,27 +61,71 @@ def operator_password() -> str | None:
     return _secret("operator_password", "OMNI_OPERATOR_PASSWORD")
 
 
+def sso_configured() -> bool:
+    """Whether OIDC sign-in through ``st.login`` is configured (an ``[auth]`` section in secrets)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def operator_emails() -> set[str]:
+    """Who may operate after an OIDC sign-in: ``operators`` in secrets (a list or a comma-separated
+    string) or ``OMNI_OPERATORS``; lower-cased e-mail addresses."""
+    try:
+        raw = st.secrets.get("operators")
+    except Exception:
+        raw = None
+    raw = raw or os.environ.get("OMNI_OPERATORS") or ""
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    return {str(x).strip().lower() for x in items if str(x).strip()}
+
+
+def oidc_operator(user: Mapping[str, Any], allowed: set[str]) -> bool:
+    """An OIDC user operates when signed in with an e-mail on the operator list (and, where the
+    identity provider says so, a verified one)."""
+    if not user.get("is_logged_in"):
+        return False
+    if user.get("email_verified") is False:
+        return False
+    return str(user.get("email") or "").strip().lower() in allowed
+
+
 def is_operator() -> bool:
     """Whether this session signed in as an operator (viewers and kiosks are read-only)."""
-    return bool(st.session_state.get("operator"))
+    if st.session_state.get("operator"):
+        return True
+    return sso_configured() and oidc_operator(st.user, operator_emails())
 
 
 def sign_in_box() -> None:
     """Operator sign-in (password from secrets/env); without a configured password: read-only."""
+    sso = sso_configured()
     if is_operator():
         if st.button(state.tr("退出操作员", "Sign out"), key="op_out"):
             st.session_state["operator"] = False
+            if sso and st.user.get("is_logged_in", False):
+                st.logout()
             st.rerun()
         return
+    if sso:
+        if st.user.get("is_logged_in", False):
+            st.caption(state.tr(f"{st.user.get('email') or ''} 不在操作员名单中：只读模式",
+                                f"{st.user.get('email') or ''} is not on the operator list: "
+                                "read-only"))  # fmt: skip
+        elif st.button(state.tr("单点登录（SSO）", "Sign in with SSO"), key="op_sso"):
+            st.login()
     pw = operator_password()
     if not pw:
+        if sso:
+            return
         st.caption(state.tr("未配置操作员密码（OMNI_OPERATOR_PASSWORD）：只读模式",
                             "No operator password configured (OMNI_OPERATOR_PASSWORD): read-only"))  # fmt: skip
         return
     with st.form("op_login", border=False):
         given = st.text_input(state.tr("操作员密码", "Operator password"), type="password")
         if st.form_submit_button(state.tr("登录", "Sign in")):
-            if given == pw:
+            if hmac.compare_digest(given.encode(), pw.encode()):
                 st.session_state["operator"] = True
                 st.rerun()
             st.error(state.tr("密码错误", "Wrong password"))
