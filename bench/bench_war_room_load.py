@@ -6,6 +6,9 @@ viewer (the fragment's runs), the slowest viewer's count, refresh latency and er
 data is computed once per tick in the shared engine and its figures once per tick for all
 viewers, so server CPU should grow sub-linearly with viewers.
 
+"missed": protocol viewers, requests sent in the window that got no finished fragment run (10 s
+of grace for the last ones); Chromium viewers, refreshes short of one per ``run_every``.
+
 Two kinds of viewer (``--client``):
 
 - ``protocol``: a headless client of Streamlit's own websocket protocol (what the browser's
@@ -58,7 +61,7 @@ class Viewer:
     fragment: str | None = None
 
 
-async def _protocol_viewer(base: str, v: Viewer, stop: asyncio.Event) -> None:
+async def _protocol_viewer(base: str, v: Viewer, stop: asyncio.Event, hold: asyncio.Event) -> None:
     """One headless viewer speaking Streamlit's websocket protocol (as the frontend does)."""
     import websockets
     from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -80,9 +83,11 @@ async def _protocol_viewer(base: str, v: Viewer, stop: asyncio.Event) -> None:
         k = 1
         while not stop.is_set():
             await asyncio.sleep(max(0.0, t0 + k * interval - time.monotonic()))
+            k += 1
+            if hold.is_set():  # the measuring window is over: let the last runs finish
+                continue
             v.sent.append(time.monotonic())
             await ws.send(rerun(fragment))
-            k += 1
 
     ws_url = base.replace("http://", "ws://") + "/_stcore/stream"
     async with websockets.connect(ws_url, subprotocols=["streamlit"], origin=base,
@@ -114,23 +119,32 @@ async def _protocol_viewer(base: str, v: Viewer, stop: asyncio.Event) -> None:
 
 def _protocol_round(base: str, n: int, seconds: int, pid: int) -> tuple:
     async def main() -> tuple:
-        stop = asyncio.Event()
+        stop, hold = asyncio.Event(), asyncio.Event()
         viewers = [Viewer() for _ in range(n)]
-        tasks = [asyncio.create_task(_protocol_viewer(base, v, stop)) for v in viewers]
+        tasks = [asyncio.create_task(_protocol_viewer(base, v, stop, hold)) for v in viewers]
         deadline = time.monotonic() + 120
         while any(v.runs == 0 for v in viewers) and time.monotonic() < deadline:
             await asyncio.sleep(0.2)  # every viewer has the page and its first fragment run
         runs0 = [v.runs for v in viewers]
+        sent0 = [len(v.sent) for v in viewers]
         lat0 = [len(v.latency) for v in viewers]
         c0, t0 = cpu_seconds(pid), time.monotonic()
         await asyncio.sleep(seconds)
         c1, t1 = cpu_seconds(pid), time.monotonic()
+        hold.set()  # no new requests; give the ones in flight up to 10 s to finish
+        sent = [len(v.sent) - s0 for v, s0 in zip(viewers, sent0, strict=True)]
+        grace = time.monotonic() + 10
+        while time.monotonic() < grace and any(
+            v.runs - r0 < s for v, r0, s in zip(viewers, runs0, sent, strict=True)
+        ):
+            await asyncio.sleep(0.1)
         runs = [v.runs - r for v, r in zip(viewers, runs0, strict=True)]
+        missed = sum(max(0, s - r) for s, r in zip(sent, runs, strict=True))
         lat = [x for v, k in zip(viewers, lat0, strict=True) for x in v.latency[k:]]
         stop.set()
         results = await asyncio.gather(*tasks, return_exceptions=True)
         errors = sum(v.errors for v in viewers) + sum(isinstance(r, BaseException) for r in results)
-        return (c1 - c0) / (t1 - t0), runs, errors, lat
+        return (c1 - c0) / (t1 - t0), sent, runs, missed, errors, lat
 
     return asyncio.run(main())
 
@@ -145,7 +159,7 @@ def _chromium_round(base: str, n: int, seconds: int, pid: int) -> tuple:
         for _ in range(n):
             pg = b.new_page(viewport={"width": 1280, "height": 720})
             pg.on("pageerror", lambda e, sink=page_errors: sink.append(str(e)))
-            pg.goto(f"{base}/?kiosk=1")
+            pg.goto(f"{base}/?kiosk=1", timeout=180_000)  # 20 renderers load slowly on 2 cores
             pages.append(pg)
         for pg in pages:
             pg.wait_for_selector(".wr-runs", timeout=120_000, state="attached")
@@ -163,7 +177,8 @@ def _chromium_round(base: str, n: int, seconds: int, pid: int) -> tuple:
             except Exception:
                 errors += 1
         b.close()
-    return (c1 - c0) / (t1 - t0), runs, errors + len(page_errors), []
+    missed = sum(max(0, round(seconds / REFRESH_S) - r) for r in runs)  # against the timer's due
+    return (c1 - c0) / (t1 - t0), None, runs, missed, errors + len(page_errors), []
 
 
 def _serve(path: str) -> tuple[subprocess.Popen, str]:
@@ -198,22 +213,25 @@ def run(viewers: list[int], seconds: int, clients: list[str]) -> None:
           f"{seconds} s; a fresh server per round")  # fmt: skip
     for client in clients:
         print(f"\n{client} viewers")
-        print(f"{'viewers':>8} {'server CPU s/s':>15} {'CPU/viewer':>11} {'refreshes/viewer':>17} "
-              f"{'min':>5} {'latency p50/p95 ms':>19} {'errors':>7}")  # fmt: skip
+        print(f"{'viewers':>8} {'server CPU s/s':>15} {'CPU/viewer':>11} {'requests/viewer':>16} "
+              f"{'refreshes/viewer':>17} {'min':>5} {'missed':>7} {'latency p50/p95 ms':>19} "
+              f"{'errors':>7}")  # fmt: skip
         base_cpu = None
         for n in viewers:
             proc, base = _serve(path)
             try:
                 fn = _protocol_round if client == "protocol" else _chromium_round
-                cpu, runs, errors, lat = fn(base, n, seconds, proc.pid)
+                cpu, sent, runs, missed, errors, lat = fn(base, n, seconds, proc.pid)
             finally:
                 proc.terminate()
                 proc.wait(10)
             base_cpu = base_cpu or (cpu, n)
             lat_txt = (f"{statistics.median(lat) * 1e3:.0f}/"
                        f"{statistics.quantiles(lat, n=20)[-1] * 1e3:.0f}") if len(lat) > 1 else "—"  # fmt: skip
-            print(f"{n:>8} {cpu:>15.2f} {cpu / n:>11.3f} {sum(runs) / max(len(runs), 1):>17.1f} "
-                  f"{min(runs, default=0):>5} {lat_txt:>19} {errors:>7}", flush=True)  # fmt: skip
+            req = f"{sum(sent) / len(sent):.1f}" if sent else "—"
+            print(f"{n:>8} {cpu:>15.2f} {cpu / n:>11.3f} {req:>16} "
+                  f"{sum(runs) / max(len(runs), 1):>17.1f} {min(runs, default=0):>5} {missed:>7} "
+                  f"{lat_txt:>19} {errors:>7}", flush=True)  # fmt: skip
         print(f"  CPU growth from {base_cpu[1]} viewer(s): x{cpu / base_cpu[0]:.2f} for "
               f"x{n / base_cpu[1]:g} viewers")  # fmt: skip
 
