@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,6 +45,35 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _healthy(base: str) -> bool:
+    try:
+        return urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok"
+    except OSError:
+        return False
+
+
+def start_app(
+    env: dict[str, str],
+    out: Any = subprocess.DEVNULL,
+    extra: list[str] | None = None,
+    wait_s: float = 60,
+) -> tuple[subprocess.Popen, str]:
+    """Serve app.py on a free loopback port with ``env``; returns the process and base URL once
+    the health endpoint answers (or ``wait_s`` passed: callers check ``_healthy``)."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+         str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         *(extra or [])],
+        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + wait_s
+    while time.time() < deadline and proc.poll() is None and not _healthy(base):
+        time.sleep(0.3)
+    return proc, base
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Iterator[str]:
     """Serve the app on a small world; yields the base URL."""
@@ -52,25 +82,11 @@ def server(tmp_path_factory) -> Iterator[str]:
     wh = Warehouse(f"duckdb:///{path}")
     write_world(wh, build_world(WorldParams(seed=8, users=1500, days=60)))
     wh.close()
-    port = _free_port()
     env = dict(os.environ, OMNI_WAREHOUSE=f"duckdb:///{path}", OMNI_LIVE_SPEED="600",
                OMNI_OPERATOR_PASSWORD=OPERATOR_PASSWORD)  # fmt: skip
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(base + "/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    proc, base = start_app(env, log, ["--server.fileWatcherType", "none"])
+    if proc.poll() is not None or not _healthy(base):
         proc.kill()
         pytest.fail("streamlit did not become healthy in 60 s")
     yield base
