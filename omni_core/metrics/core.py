@@ -278,17 +278,21 @@ def rfm(t: Tables, *, asof: TimeLike = None) -> ir.Table:
     paid = o.filter(o.pay_ts.notnull())
     if asof is not None:
         paid = paid.filter(paid.pay_ts < ibis.timestamp(_ts(asof)))
+    epoch = _epoch(paid.pay_ts)
     g = paid.group_by(paid.user_id).agg(
         orders=paid.count(),
         purchase_days=paid.pay_ts.date().nunique(),
         monetary=paid.amount.sum(),
-        first_epoch=_epoch(paid.pay_ts).min(),
-        last_epoch=_epoch(paid.pay_ts).max(),
-        first_day=_epoch(paid.pay_ts.truncate("D")).min(),
-        last_day=_epoch(paid.pay_ts.truncate("D")).max(),
+        first_epoch=epoch.min(),
+        last_epoch=epoch.max(),
     )
-    if asof is None:
-        asof_epoch = _epoch(paid.pay_ts).max().as_scalar()
+    # Day starts from epoch seconds: naive timestamps are UTC-like, so the day of epoch second e
+    # starts at e - e mod 86400 (the same as truncating the timestamp to its day).
+    g = g.mutate(
+        first_day=(g.first_epoch // 86400) * 86400, last_day=(g.last_epoch // 86400) * 86400
+    )
+    if asof is None:  # the last payment: the largest per-user last payment (no second scan)
+        asof_epoch = g.last_epoch.max().as_scalar()
     else:
         asof_epoch = ibis.literal(int(_ts(asof).replace(tzinfo=dt.UTC).timestamp()))
     return g.mutate(
