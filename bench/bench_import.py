@@ -8,7 +8,11 @@ memory (``ru_maxrss``) belongs to that run alone:
 - ``pandas``: ``pandas.read_csv(path)`` (the baseline: parsing only, no validation or loading);
 - ``import``: ``omni_core.ingest.import_files`` into a new DuckDB file warehouse: read, parse,
   validate, deduplicate, derive orders/buyers/SKUs/returns, and write in one transaction;
-- ``import+progress``: the same with a progress callback (the streaming read the Data page uses).
+- ``import+progress``: the same with a progress callback (the streaming read the Data page uses);
+- references for what the target leaves room for: ``pyarrow`` (``pyarrow.csv.read_csv``, the
+  multi-threaded reader the import uses, no conversion beyond its own type inference) and
+  ``duckdb_load`` (DuckDB's own bulk loader, ``CREATE TABLE AS SELECT * FROM read_csv(...)``
+  into a new warehouse file and commit: no validation, no duplicates, no derivation).
 
 Prints the median seconds, CPU seconds (user + system, all threads) and peak RSS of each, the
 ratios to the baseline, and the time of each import step (from the progress callback). CPU seconds
@@ -68,11 +72,23 @@ def child(mode: str, path: str) -> None:
 
     steps: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        wh = Warehouse(f"duckdb:///{tmp}/warehouse.duckdb") if mode != "pandas" else None
+        wh = Warehouse(f"duckdb:///{tmp}/warehouse.duckdb") if "import" in mode else None
         cpu0 = _cpu()
         t0 = time.perf_counter()
         if mode == "pandas":
             rows = len(pd.read_csv(path))
+        elif mode == "pyarrow":
+            import pyarrow.csv as pacsv
+
+            rows = pacsv.read_csv(path).num_rows
+        elif mode == "duckdb_load":
+            import duckdb
+
+            con = duckdb.connect(f"{tmp}/load.duckdb")
+            con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{path}')")
+            con.execute("CHECKPOINT")
+            rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
+            con.close()
         else:
 
             def progress(step: str, frac: float) -> None:
@@ -117,7 +133,7 @@ def main() -> None:
     path = make_csv(args.lines)
     size_mb = path.stat().st_size / 1e6
     print(f"file: {path.name}, {args.lines:,} lines, {size_mb:.0f} MB; {args.repeat} runs each")
-    modes = ["pandas", "import", "import+progress"]
+    modes = ["pandas", "import", "import+progress", "pyarrow", "duckdb_load"]
     results: dict[str, list[dict]] = {m: [] for m in modes}
     for _ in range(args.repeat):
         for m in modes:  # interleaved, so load changes hit every mode alike

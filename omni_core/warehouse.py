@@ -17,6 +17,7 @@ which engine answered. DuckDB connections are not thread-safe, so each thread ge
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -25,6 +26,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,7 @@ from omni_core.schema import ENUMS, TABLE_BY_NAME, TABLES, enum_ddl
 
 DEFAULT_DATASET = "world"
 SQL_CACHE_SIZE = 512  # compiled queries kept per warehouse (see Warehouse.query)
+LOAD_BATCH_ROWS = 122_880  # Arrow batch size of bulk loads: one DuckDB row group
 META_TABLE = "_meta"
 _IDENT = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -296,6 +299,15 @@ class Warehouse:
         replace: bool = True,
     ) -> None:
         """Write tables as a dataset in one transaction: all of them, or nothing on error."""
+        with self.writer(dataset, meta=meta, replace=replace) as w:
+            for name, df in tables.items():
+                w.add(name, df)
+
+    def writer(
+        self, dataset: str, *, meta: dict[str, Any] | None = None, replace: bool = True
+    ) -> DatasetWriter:
+        """A ``with`` block that writes one dataset in one transaction (see ``DatasetWriter``):
+        tables handed to ``add`` are inserted while the block goes on preparing the next ones."""
         check_dataset_name(dataset)
         if self.path and Path(self.path).stem == dataset:
             raise ValueError(
@@ -303,34 +315,7 @@ class Warehouse:
             )
         if self.read_only:
             raise PermissionError("warehouse opened read-only")
-        if self._con is None:
-            backends.write_dataset(self.backend, tables, dataset, meta=meta, replace=replace)
-            self.state.execute(f'DROP SCHEMA IF EXISTS "{dataset}" CASCADE')  # as DuckDB's
-            return
-        with self._lock:
-            con = self._con
-            con.execute("BEGIN TRANSACTION")
-            try:
-                if replace:
-                    con.execute(f'DROP SCHEMA IF EXISTS "{dataset}" CASCADE')
-                elif self.has_dataset(dataset):
-                    raise ValueError(f"dataset {dataset!r} already exists")
-                con.execute(f'CREATE SCHEMA "{dataset}"')
-                for name, df in tables.items():
-                    self._create_and_load(con, dataset, name, df)
-                con.execute(f'CREATE TABLE "{dataset}".{META_TABLE} (key VARCHAR, value VARCHAR)')
-                for k, v in (meta or {}).items():
-                    con.execute(
-                        f'INSERT INTO "{dataset}".{META_TABLE} VALUES (?, ?)',
-                        [k, json.dumps(v, default=str, ensure_ascii=False)],
-                    )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            finally:
-                self._generation += 1
-            con.execute("CHECKPOINT")
+        return DatasetWriter(self, dataset, meta, replace)
 
     def append(self, dataset: str, frames: dict[str, pd.DataFrame | pa.Table]) -> None:
         """Append rows to existing tables of a dataset.
@@ -419,8 +404,17 @@ class Warehouse:
     def _create_and_load(
         con: duckdb.DuckDBPyConnection, dataset: str, name: str, df: pd.DataFrame | pa.Table
     ) -> None:
+        """Create one table of a dataset and insert a frame (a schema table: declared types).
+
+        A schema table is handed to DuckDB as Arrow record batches of at most one row group
+        (``LOAD_BATCH_ROWS``): DuckDB scans Arrow without copying and over several batches in
+        parallel, keeping their order, where a pandas scan runs on one thread and converts string
+        columns through Python objects (a 10M-event world wrote in 25 s that way, vs ~XX s).
+        """
         spec = TABLE_BY_NAME.get(name)
         qualified = f'"{dataset}"."{name}"'
+        if spec is not None:
+            df = _arrow_batches(df)
         con.register("_load_src", df)
         try:
             if spec is None:
@@ -463,6 +457,102 @@ class Warehouse:
         self.write_tables(tables, dataset, meta=info)
 
 
+class DatasetWriter:
+    """Writes one dataset in one transaction while its caller prepares the next tables.
+
+    DuckDB: one worker thread runs the statements in order (BEGIN and the schema, then one
+    insert per ``add``) on the warehouse's connection, which the block holds for its duration.
+    DuckDB releases the GIL while it inserts, so a large table is written while the caller goes
+    on computing in Python. On a clean exit the meta rows are written, the transaction commits
+    and the file is checkpointed; on an exception in the block or in an insert it rolls back, so
+    the warehouse is exactly as before. Other engines: the tables are collected and written by
+    ``backends.write_dataset`` at the end of the block.
+    """
+
+    def __init__(
+        self, wh: Warehouse, dataset: str, meta: dict[str, Any] | None, replace: bool
+    ) -> None:
+        self.wh, self.dataset, self.meta, self.replace = wh, dataset, dict(meta or {}), replace
+        self.tables: dict[str, pd.DataFrame | pa.Table] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._jobs: list[Future[None]] = []
+
+    def __enter__(self) -> DatasetWriter:
+        wh = self.wh
+        if wh._con is None:
+            return self
+        wh._lock.acquire()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="omni-write")
+        self._jobs.append(self._pool.submit(self._begin))
+        return self
+
+    def add(self, name: str, table: pd.DataFrame | pa.Table) -> None:
+        """Write ``table`` as ``name`` (a schema table gets its declared types and columns)."""
+        if name in self.tables or name == META_TABLE:
+            raise ValueError(f"table {name!r} written twice to dataset {self.dataset!r}")
+        self.tables[name] = table
+        if self._pool is not None:
+            con = self.wh._con
+            self._jobs.append(
+                self._pool.submit(Warehouse._create_and_load, con, self.dataset, name, table)
+            )
+
+    def _begin(self) -> None:
+        con = self.wh._con
+        con.execute("BEGIN TRANSACTION")
+        if self.replace:
+            con.execute(f'DROP SCHEMA IF EXISTS "{self.dataset}" CASCADE')
+        elif con.execute(
+            "SELECT count(*) FROM duckdb_schemas() WHERE schema_name = ? AND NOT internal",
+            [self.dataset],
+        ).fetchone()[0]:
+            raise ValueError(f"dataset {self.dataset!r} already exists")
+        con.execute(f'CREATE SCHEMA "{self.dataset}"')
+
+    def _finish(self) -> None:
+        con = self.wh._con
+        con.execute(f'CREATE TABLE "{self.dataset}".{META_TABLE} (key VARCHAR, value VARCHAR)')
+        for k, v in self.meta.items():
+            con.execute(
+                f'INSERT INTO "{self.dataset}".{META_TABLE} VALUES (?, ?)',
+                [k, json.dumps(v, default=str, ensure_ascii=False)],
+            )
+        con.execute("COMMIT")
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        wh = self.wh
+        if self._pool is None:  # another engine: one write at the end
+            if exc is None:
+                backends.write_dataset(
+                    wh.backend, self.tables, self.dataset, meta=self.meta, replace=self.replace
+                )
+                wh.state.execute(f'DROP SCHEMA IF EXISTS "{self.dataset}" CASCADE')  # as DuckDB's
+            return
+        con = wh._con
+        try:
+            failed: BaseException | None = None
+            for job in self._jobs:  # in order: after the first failure the rest fail too
+                err = job.exception()
+                failed = failed or err
+            if exc is None and failed is None:
+                try:
+                    self._pool.submit(self._finish).result()
+                except BaseException as e:
+                    failed = e
+            if exc is not None or failed is not None:
+                with contextlib.suppress(duckdb.TransactionException):  # none if BEGIN failed
+                    con.execute("ROLLBACK")
+            wh._generation += 1
+            if exc is None and failed is not None:
+                raise failed
+            if exc is None:  # committed; folding the log into the file can wait if it must
+                with contextlib.suppress(duckdb.TransactionException):
+                    con.execute("CHECKPOINT")  # refused while another cursor has a transaction
+        finally:
+            self._pool.shutdown(wait=True)
+            wh._lock.release()
+
+
 class Tables:
     """Attribute access to the Ibis tables of one dataset."""
 
@@ -477,6 +567,19 @@ class Tables:
 
     def __getitem__(self, name: str) -> ibis.Table:
         return self._wh.table(name, self._dataset)
+
+
+def _arrow_batches(df: pd.DataFrame | pa.Table) -> pd.DataFrame | pa.Table:
+    """A frame as an Arrow table in batches of at most ``LOAD_BATCH_ROWS`` rows (no copy of the
+    data beyond pandas -> Arrow); a pandas frame Arrow cannot type (mixed objects) stays as is."""
+    if isinstance(df, pd.DataFrame):
+        try:
+            df = pa.Table.from_pandas(df, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            return df
+    if any(len(b) > LOAD_BATCH_ROWS for b in df.to_batches()):
+        df = pa.Table.from_batches(df.to_batches(max_chunksize=LOAD_BATCH_ROWS), df.schema)
+    return df
 
 
 def _columns(name: str, df: pd.DataFrame | pa.Table) -> list[str]:

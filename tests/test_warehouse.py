@@ -37,6 +37,36 @@ def test_a_failing_write_leaves_the_warehouse_exactly_as_before(tmp_path, tiny):
     wh2.close()
 
 
+def test_a_writer_rolls_back_when_its_block_fails_after_tables_were_inserted(tmp_path, tiny):
+    wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    write_world(wh, tiny)
+    before = wh.checksum()
+    with pytest.raises(RuntimeError, match="derivation failed"):
+        with wh.writer("world", meta={"kind": "x"}) as w:
+            w.add("orders", tiny.tables["orders"])  # inserted by the worker meanwhile
+            w.add("order_lines", tiny.tables["order_lines"])
+            raise RuntimeError("derivation failed")
+    assert wh.checksum() == before
+    with pytest.raises(ValueError, match="already exists"):
+        with wh.writer("world", replace=False) as w:
+            w.add("orders", tiny.tables["orders"])
+    assert wh.checksum() == before
+    with pytest.raises(ValueError, match="twice"):
+        with wh.writer("third") as w:
+            w.add("orders", tiny.tables["orders"])
+            w.add("orders", tiny.tables["orders"])
+    assert "third" not in wh.datasets()
+    # A cursor holding an unfinished result cannot block a committed write (the checkpoint waits).
+    wh.con.execute("SELECT current_database()").fetchone()
+    with wh.writer("third", meta={"kind": "x"}) as w:
+        w.add("orders", tiny.tables["orders"])
+    assert wh.con.execute("SELECT count(*) FROM third.orders").fetchone()[0] == len(
+        tiny.tables["orders"]
+    )
+    assert wh.checksum() == before
+    wh.close()
+
+
 def test_datasets_are_separate_and_named_safely(tiny):
     wh = Warehouse("duckdb://:memory:")
     write_world(wh, tiny, "world")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -462,8 +463,11 @@ def _fill(values: np.ndarray, compute: Any) -> np.ndarray:
 
 
 def build(orders: FileRows, events: FileRows | None = None,
-          event_types: np.ndarray | None = None) -> Built:  # fmt: skip
-    """All warehouse tables from validated order rows (and event rows)."""
+          event_types: np.ndarray | None = None,
+          emit: Callable[[str, pa.Table], None] | None = None) -> Built:  # fmt: skip
+    """All warehouse tables from validated order rows (and event rows); ``emit`` gets the orders
+    and order lines as soon as they are ready (to be written while the rest is derived)."""
+    emit = emit or (lambda name, table: None)
     warnings = list(orders.warnings) + (list(events.warnings) if events else [])
     ok = orders.ok
     oid = orders.ids["order_id"]
@@ -606,6 +610,10 @@ def build(orders: FileRows, events: FileRows | None = None,
         "order_id": S["order_id"], "line_no": line_no, "sku_id": sku_ids[S["sku"]],
         "qty": S["qty"], "unit_price": S["price"], "line_amount": S["amt"],
     }  # fmt: skip
+    early = {"orders": _batched(_table("orders", orders_t, n_o)),
+             "order_lines": _batched(_table("order_lines", lines_t, n_sale))}  # fmt: skip
+    for name, table in early.items():  # the large tables are written while the rest is derived
+        emit(name, table)
 
     # Reversals (cancellations/returns) and the returns they make.
     rev_t, returns_t, rev_counts = _reversals(orders, rev, by_prefix, oid, cust, sku, qty, price,
@@ -628,8 +636,7 @@ def build(orders: FileRows, events: FileRows | None = None,
     skus_t, cats_t = _skus(sku_space, sku_ids, S, orders)
 
     tables = {
-        "orders": _table("orders", orders_t, n_o),
-        "order_lines": _table("order_lines", lines_t, len(S)),
+        **early,
         "users": _table("users", users_t, len(users_t["user_id"])),
         "skus": _table("skus", skus_t, len(skus_t["sku_id"])),
         "categories": _table("categories", cats_t, len(cats_t["category_id"])),
@@ -642,7 +649,7 @@ def build(orders: FileRows, events: FileRows | None = None,
     tables["import_reversals"] = pa.table(rev_t)
     tables["import_keys"] = _keys_table(od, okeys, kept, cust_space, user_ids, sku_space, sku_ids)
     tables["import_rejects"] = _rejects_table([orders] + ([events] if events else []))
-    tables = {k: _batched(v) for k, v in tables.items()}
+    tables = {k: v if k in early else _batched(v) for k, v in tables.items()}
 
     sale_amount = float(np.nansum(amount[sale]))
     paid_mask = ~unpaid

@@ -1,7 +1,7 @@
 """Import orchestration: preview → mapping → read → parse/validate → derive → one transaction.
 
 ``import_files`` is what the CLI (``omni import``) and the Data page call. Nothing touches the
-warehouse until every check has passed; the tables are then written by ``Warehouse.write_tables``
+warehouse until every check has passed; the tables are then written by ``Warehouse.writer``
 in one transaction, so a failed import leaves every dataset exactly as it was.
 """
 
@@ -127,7 +127,7 @@ def _catalog(wh: Warehouse) -> str | None:
     """The DuckDB database (catalog) name: a schema of that name would be ambiguous in SQL."""
     if wh.engine != "duckdb":
         return None
-    return str(wh.con.execute("SELECT current_database()").fetchone()[0])
+    return str(wh.con.execute("SELECT current_database()").fetchall()[0][0])  # result closed
 
 
 def _unique_name(wh: Warehouse, base: str) -> str:
@@ -201,10 +201,30 @@ def import_files(
         derive.check_reject_rate(ev_file, summary)
         summaries += summary
     say("deriving orders, buyers and products", 0.75)
-    built = derive.build(ord_file, ev_file, ev_types)
-    if built.counts["orders"] == 0:
-        raise IngestError("no order could be built: every row was rejected or is a cancellation",
-                          file=shown)  # fmt: skip
+    # The writer inserts the orders and lines while the rest is derived; any error below (or in
+    # an insert) rolls the whole dataset back.
+    with wh.writer(dataset, replace=replace) as w:
+        built = derive.build(ord_file, ev_file, ev_types, emit=w.add)
+        if built.counts["orders"] == 0:
+            raise IngestError("no order could be built: every row was rejected or is a "
+                              "cancellation", file=shown)  # fmt: skip
+        report = _report(dataset, built, ord_file, ord_prep, ord_notes, ev_file, ev_prep,
+                         ev_notes, summaries)  # fmt: skip
+        say("writing the warehouse", 0.85)
+        for table_name, table in built.tables.items():
+            if table_name not in w.tables:
+                w.add(table_name, table)
+        report.seconds = round(time.perf_counter() - t0, 3)
+        w.meta = _meta(report, shown)
+    report.seconds = round(time.perf_counter() - t0, 3)
+    say("done", 1.0)
+    return report
+
+
+def _report(dataset: str, built: derive.Built, ord_file: derive.FileRows, ord_prep: Prepared,
+            ord_notes: list[str], ev_file: derive.FileRows | None, ev_prep: Prepared | None,
+            ev_notes: list[str], summaries: list[dict[str, Any]]) -> ImportReport:  # fmt: skip
+    """The import's report from what was built."""
     mapped = set(ord_prep.mapping.columns)
     caps = capabilities(built.tables, built.counts, mapped)
     formats = {f"orders.{k}": v for k, v in ord_file.formats.items()}
@@ -215,7 +235,7 @@ def import_files(
     if ev_prep is not None and ev_file is not None:
         sources.append(_source(ev_prep, ev_file.n))
         mappings["events"] = ev_prep.mapping.to_dict()
-    report = ImportReport(
+    return ImportReport(
         dataset=dataset, sources=sources, mappings=mappings, formats=formats,
         counts=built.counts, amounts=built.amounts, currency=ord_prep.currency,
         rejected=summaries,
@@ -224,24 +244,23 @@ def import_files(
         ids_kept=built.id_kept,
         tables={k: v.num_rows for k, v in built.tables.items()},
     )  # fmt: skip
-    say("writing the warehouse", 0.85)
-    report.seconds = round(time.perf_counter() - t0, 3)
-    meta = {
+
+
+def _meta(report: ImportReport, shown: str) -> dict[str, Any]:
+    """The dataset's meta rows: where it came from, how it was mapped, what it supports."""
+    sources = report.sources
+    return {
         "kind": "imported",
         "source": shown if len(sources) == 1 else [s["name"] for s in sources],
         "sources": sources,
-        "mapping": mappings,
-        "capabilities": caps,
+        "mapping": report.mappings,
+        "capabilities": report.capabilities,
         "limitations": report.limitations,
         "currency": report.currency,
         "guest_user_ids": "user_id < 0 = an order without customer id (its own anonymous buyer)",
         "report": _meta_report(report),
         "created": dt.datetime.now().isoformat(timespec="microseconds"),
     }
-    wh.write_tables(built.tables, dataset, meta=meta, replace=replace)
-    report.seconds = round(time.perf_counter() - t0, 3)
-    say("done", 1.0)
-    return report
 
 
 def _scaled(say: Progress, lo: float, hi: float) -> Progress:
