@@ -7,7 +7,9 @@ Prints medians of several runs and ratios measured in the same run (never assert
   same computation in pandas (``omni_core.metrics.pandas_ref``) on frames already in memory;
 - overhead: Ibis expression vs the hand-written DuckDB SQL of the same query.
 
-Usage: ``python bench/bench_world_metrics.py [--sizes 1e6,1e7] [--repeat 5]``.
+Usage: ``python bench/bench_world_metrics.py [--sizes 1e6,1e7] [--repeat 5] [--build-only]``;
+``--build-only`` skips the metrics and repeats build + write ``--repeat`` times per size (wall and
+CPU seconds; medians, and every run).
 """
 
 from __future__ import annotations
@@ -114,20 +116,51 @@ def median_time(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def build_and_write(params: WorldParams, folder: str) -> tuple:
+    """Build a world and write it to a fresh DuckDB file: (world, warehouse, wall s, CPU s)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    world = build_world(params)
+    t1, c1 = time.perf_counter(), time.process_time()
+    wh = Warehouse(f"duckdb:///{folder}/bench.duckdb")
+    write_world(wh, world)
+    t2, c2 = time.perf_counter(), time.process_time()
+    return world, wh, (t1 - t0, t2 - t1), (c1 - c0, c2 - c1)
+
+
+def run_build(sizes: list[float], repeat: int) -> None:
+    """Build + write only, ``repeat`` times per size; medians of wall and CPU seconds."""
+    print(f"{'size':>6} {'users':>8} {'events':>11} {'build s':>8} {'write s':>8} {'total s':>8}"
+          f" {'build cpu':>10} {'write cpu':>10}   (medians of {repeat})")  # fmt: skip
+    for size in sizes:
+        users = int(size / EVENTS_PER_USER)
+        params = WorldParams(seed=1, users=users, days=60)
+        walls, cpus, n_events = [], [], 0
+        for _ in range(repeat):
+            with tempfile.TemporaryDirectory() as tmp:
+                world, wh, wall, cpu = build_and_write(params, tmp)
+                n_events = world.n_events
+                wh.close()
+                del world, wh
+            walls.append(wall)
+            cpus.append(cpu)
+            print(f"  run: build {wall[0]:.2f} s, write {wall[1]:.2f} s (cpu {cpu[0]:.2f} + "
+                  f"{cpu[1]:.2f})", flush=True)  # fmt: skip
+        b, w = (statistics.median(x[i] for x in walls) for i in (0, 1))
+        bc, wc = (statistics.median(x[i] for x in cpus) for i in (0, 1))
+        tot = statistics.median(x[0] + x[1] for x in walls)
+        print(f"{size:>6.0e} {users:>8,} {n_events:>11,} {b:>8.2f} {w:>8.2f} {tot:>8.2f}"
+              f" {bc:>10.2f} {wc:>10.2f}", flush=True)  # fmt: skip
+
+
 def run(sizes: list[float], repeat: int) -> None:
     print(f"{'size':>6} {'users':>8} {'events':>11} {'build s':>8} {'write s':>8} {'total s':>8}")
     for size in sizes:
         users = int(size / EVENTS_PER_USER)
         params = WorldParams(seed=1, users=users, days=60)
         with tempfile.TemporaryDirectory() as tmp:
-            t0 = time.perf_counter()
-            world = build_world(params)
-            t1 = time.perf_counter()
-            wh = Warehouse(f"duckdb:///{tmp}/bench.duckdb")
-            write_world(wh, world)
-            t2 = time.perf_counter()
-            print(f"{size:>6.0e} {users:>8,} {world.n_events:>11,} {t1 - t0:>8.2f} {t2 - t1:>8.2f}"
-                  f" {t2 - t0:>8.2f}")  # fmt: skip
+            world, wh, (tb, tw), _ = build_and_write(params, tmp)
+            print(f"{size:>6.0e} {users:>8,} {world.n_events:>11,} {tb:>8.2f} {tw:>8.2f}"
+                  f" {tb + tw:>8.2f}")  # fmt: skip
             t = wh.tables()
             print(f"\n  metric query set at {world.n_events:,} events (median of {repeat})")
             print(f"  {'metric':<22} {'ibis ms':>9} {'pandas ms':>10} {'pandas/ibis':>12}"
@@ -156,5 +189,12 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1e6,1e7", help="comma-separated event counts")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument(
+        "--build-only", action="store_true", help="only build + write, --repeat times per size"
+    )
     a = ap.parse_args()
-    run([float(x) for x in a.sizes.split(",")], a.repeat)
+    sizes = [float(x) for x in a.sizes.split(",")]
+    if a.build_only:
+        run_build(sizes, a.repeat)
+    else:
+        run(sizes, a.repeat)
