@@ -15,14 +15,16 @@ parameters give identical tables):
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from omni_core.arrays import sorted_unique
+from omni_core.arrays import lexsort2, sorted_unique
 from omni_core.reference import (
     CARRIERS,
     CATEGORIES,
@@ -104,8 +106,7 @@ def build_world(params: WorldParams | None = None, progress: Progress | None = N
         )
         parts.append(walk_funnel(ctx, s2, rng))
     s = Sessions.concat(parts)
-    order = np.lexsort((s.user, s.t_us))
-    s = s.take(order)
+    s = s.take(lexsort2(s.user, s.t_us))  # by time, then user
     session_id = np.arange(1, len(s) + 1, dtype=np.int64)
     say("private domain", 0.45)
 
@@ -739,54 +740,56 @@ def _identities(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> pd.
 
     Every person has a CRM record if a member and one account per channel they used. Noise:
     phone typos (2%), email typos (2%), missing phone (record-level), devices shared within a
-    household of the same city (2%).
+    household of the same city (2%). Records are drawn with integer codes, ordered by (person,
+    source), and only then turned into strings (Arrow string kernels).
     """
     pop = ctx.pop
     model = ctx.model
     n = len(pop.rate)
     phone_base = (13_000_000_000 + rng.integers(0, 6_999_999_999, n)).astype(np.int64)
-    # e-mail "<7 letters><i mod 97>@<domain>", built with vectorised string ufuncs
+    # e-mail "<7 letters><i mod 97>@<domain>"
     local = (rng.integers(0, 26, (n, 7)) + ord("a")).astype(np.uint8).view("S7").ravel()
-    email_base = np.strings.add(
-        np.strings.add(local.astype("U7"), (np.arange(n) % 97).astype("U2")),
-        np.strings.add("@", np.array(_DOMAINS)[rng.integers(0, len(_DOMAINS), n)]),
-    ).astype(object)
-    names = pop.tables["users"]["name"].to_numpy(dtype=object)
+    domain = rng.integers(0, len(_DOMAINS), n)
+    email_base = _join(
+        _join(pa.array(local).cast(_LSTR), _digits(np.arange(n) % 97), sep=""),
+        _vocab(_DOMAINS).take(pa.array(domain)),
+        sep="@",
+    )
     # (user, channel) pairs that exist in the sessions, plus CRM records for members.
     key = sorted_unique(s.user.astype(np.int64) * 64 + s.channel)
     rec_user = np.concatenate([key // 64, np.flatnonzero(pop.is_member)])
-    rec_ch = np.concatenate([key % 64, np.full(pop.is_member.sum(), -1)])
+    n_ch = model.n_channels
+    rec_src = np.concatenate([key % 64, np.full(pop.is_member.sum(), n_ch)])  # n_ch = crm
     m = len(rec_user)
-    ch_type = np.array([c.channel_type for c in model.channels] + ["crm"], dtype=object)[rec_ch]
-    src = np.array(model.channel_ids + ["crm"], dtype=object)[rec_ch]
-    p_phone = pd.Series(ch_type).map(_PHONE_P).fillna(1.0).to_numpy()
+    src_names = [*model.channel_ids, "crm"]
+    types = [*(c.channel_type for c in model.channels), "crm"]
+    p_phone = np.array([_PHONE_P.get(t, 1.0) for t in types])[rec_src]
     has_phone = rng.random(m) < p_phone
-    has_email = rng.random(m) < np.where(
-        ch_type == "crossborder", 0.95, np.where(ch_type == "crm", 0.7, 0.25)
-    )
+    p_email = np.array([0.95 if t == "crossborder" else 0.7 if t == "crm" else 0.25 for t in types])
+    has_email = rng.random(m) < p_email[rec_src]
     slot = np.floor(rng.random(m) * pop.n_devices[rec_user]).astype(int)
     device = pop.devices[rec_user, slot]
-    noise = np.full(m, "none", dtype=object)
-    phone = phone_base[rec_user].copy()
+    noise = np.zeros(m, dtype=np.int8)  # index into _NOISE
+    phone = phone_base[rec_user]
     typo = has_phone & (rng.random(m) < 0.02)
     pos = rng.integers(0, 8, m)
     digit = (phone // 10**pos) % 10
     new_digit = (digit + rng.integers(1, 10, m)) % 10
     phone = np.where(typo, phone + (new_digit - digit) * 10**pos, phone)
-    noise[typo] = "phone_typo"
-    email = email_base[rec_user].copy()
-    etypo = has_email & (rng.random(m) < 0.02) & (noise == "none")
-    for i in np.flatnonzero(etypo):
-        e = email[i]
+    noise[typo] = _NOISE.index("phone_typo")
+    etypo = has_email & (rng.random(m) < 0.02) & (noise == 0)
+    typo_rec = np.flatnonzero(etypo)
+    typo_email = email_base.take(pa.array(rec_user[typo_rec])).to_pylist()
+    for i, e in enumerate(typo_email):  # the few typos, in record order (one draw each)
         j = int(rng.integers(0, max(1, e.index("@") - 1)))
-        email[i] = (
+        typo_email[i] = (
             e[:j] + e[j + 1] + e[j] + e[j + 2 :] if e[j] != e[j + 1] else e[:j] + "x" + e[j + 1 :]
         )
-    noise[etypo] = "email_typo"
-    missing = ~has_phone & (p_phone >= 0.5) & (noise == "none")
-    noise[missing] = "missing_phone"
+    noise[etypo] = _NOISE.index("email_typo")
+    missing = ~has_phone & (p_phone >= 0.5) & (noise == 0)
+    noise[missing] = _NOISE.index("missing_phone")
     # Household device sharing: the record carries a device of another person of the same city.
-    shared = (rng.random(m) < 0.02) & (noise == "none") & (pop.city_id[rec_user] >= 0)
+    shared = (rng.random(m) < 0.02) & (noise == 0) & (pop.city_id[rec_user] >= 0)
     if shared.any():
         order = np.argsort(pop.city_id, kind="stable")
         rank = np.empty(n, dtype=np.int64)
@@ -796,30 +799,81 @@ def _identities(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> pd.
         sel = np.flatnonzero(shared)[same_city & (nb != rec_user[shared])]
         nb = nb[same_city & (nb != rec_user[shared])]
         device[sel] = pop.devices[nb, 0]
-        noise[sel] = "shared_device"
+        noise[sel] = _NOISE.index("shared_device")
     # Account ids: per source an affine bijection of the person index mod 1e10, so ids are
     # unique within a source and the same person's ids on two sources share no visible digits.
-    k = np.array(_UID_MULT, dtype=np.int64)[(rec_ch + 1) % len(_UID_MULT)]
-    off = np.array(_UID_OFFSET, dtype=np.int64)[(rec_ch + 1) % len(_UID_OFFSET)]
-    suffix = (rec_user.astype(np.int64) * k + off) % 10**10
-    uid = np.strings.add(
-        np.strings.add(src.astype(str), "_"), np.strings.zfill(suffix.astype(str), 10)
-    ).astype(object)
+    slot_k = np.where(rec_src == n_ch, 0, rec_src + 1) % len(_UID_MULT)
+    suffix = (rec_user.astype(np.int64) * np.array(_UID_MULT, dtype=np.int64)[slot_k]
+              + np.array(_UID_OFFSET, dtype=np.int64)[slot_k]) % 10**10  # fmt: skip
+    # Rows by person, then source name (the sort a frame sort on those columns gives).
+    src_rank = np.argsort(np.argsort(np.array(src_names), kind="stable"), kind="stable")
+    order = lexsort2(src_rank[rec_src], rec_user)
+    rec_user, rec_src, suffix = rec_user[order], rec_src[order], suffix[order]
+    has_phone, phone, has_email = has_phone[order], phone[order], has_email[order]
+    device, noise, etypo = device[order], noise[order], etypo[order]
+    src = _vocab(src_names).take(pa.array(rec_src))
+    email = email_base.take(pa.array(rec_user))
+    if len(typo_rec):  # sorted positions of the typo records, and their e-mails in that order
+        at = np.searchsorted(typo_rec, order[etypo])
+        email = pc.replace_with_mask(email, pa.array(etypo), pa.array(typo_email, _LSTR).take(at))
+    named = np.isin(rec_src, [i for i, t in enumerate(types) if t in ("crm", "offline")])
+    names = pa.array(pop.tables["users"]["name"].to_numpy(dtype=object)[rec_user[named]], _LSTR)
     out = pd.DataFrame(
         {
-            "source": src,
+            "record_id": np.arange(1, m + 1, dtype=np.int64),
+            "source": _str_array(src),
             "user_id": (rec_user + 1).astype(np.int64),
-            "platform_uid": uid,
-            "phone": np.where(has_phone, phone.astype(str), None),
-            "email": np.where(has_email, email, None),
-            "device_id": np.where(device >= 0, np.char.add("D", device.astype(str)), None),
-            "name": np.where((ch_type == "crm") | (ch_type == "offline"), names[rec_user], None),
-            "noise": noise,
-        }
+            "platform_uid": _str_array(
+                _join(src, pc.utf8_lpad(_digits(suffix), width=10, padding="0"), sep="_")
+            ),
+            "phone": _str_array(_digits(phone, valid=has_phone)),
+            "email": _str_array(pc.if_else(pa.array(has_email), email, pa.scalar(None, _LSTR))),
+            "device_id": _str_array(
+                _join(pa.scalar("D", _LSTR), _digits(device, valid=device >= 0), sep="")
+            ),
+            "name": _str_array(_scatter(names, named)),
+            "noise": _str_array(_vocab(_NOISE).take(pa.array(noise))),
+        },
+        copy=False,
     )
-    out = out.sort_values(["user_id", "source"], kind="stable").reset_index(drop=True)
-    out.insert(0, "record_id", np.arange(1, len(out) + 1, dtype=np.int64))
     return out
+
+
+_NOISE = ("none", "phone_typo", "email_typo", "missing_phone", "shared_device")
+_LSTR = pa.large_string()  # pandas keeps its Arrow-backed strings as large_string
+
+
+def _vocab(values: Iterable[str]) -> pa.Array:
+    """A small Arrow string array to ``take`` codes from."""
+    return pa.array(list(values), _LSTR)
+
+
+def _digits(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """Decimal strings of integers (``str(int)``), null where not ``valid``."""
+    arr = pa.array(values, mask=None if valid is None else ~np.asarray(valid, dtype=bool))
+    return pc.cast(arr, _LSTR)
+
+
+def _join(a: pa.Array | pa.Scalar, b: pa.Array, sep: str) -> pa.Array:
+    """Element-wise ``a + sep + b`` (null if either is null)."""
+    return pc.binary_join_element_wise(a, b, pa.scalar(sep, _LSTR))
+
+
+def _scatter(values: pa.Array, where: np.ndarray) -> pa.Array:
+    """An array of ``len(where)`` holding ``values`` (in order) where ``where``, null elsewhere."""
+    pos = np.cumsum(where) - 1
+    return values.take(pa.array(pos, mask=~where))
+
+
+def _str_array(arr: pa.Array) -> Any:
+    """A string column as pandas builds it from Python strings: pandas' default string dtype
+    (Arrow-backed ``str`` on pandas 3) without a round trip through Python objects."""
+    if isinstance(_DEFAULT_STR, pd.StringDtype) and _DEFAULT_STR.storage == "pyarrow":
+        return pd.arrays.ArrowStringArray(arr.cast(_LSTR), dtype=_DEFAULT_STR)
+    return pd.array(arr.to_numpy(zero_copy_only=False), dtype=_DEFAULT_STR)  # e.g. object
+
+
+_DEFAULT_STR = pd.Series(["x"]).dtype
 
 
 def _member_tiers(params: WorldParams, users: pd.DataFrame, orders: pd.DataFrame) -> None:

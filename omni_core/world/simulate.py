@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from omni_core.arrays import SortedLookup, UnitLookup, take_many
 from omni_core.reference import (
     CATEGORIES,
     DEVICE_TYPES,
@@ -28,6 +29,7 @@ STAGE_EXPOSURE, STAGE_CLICK, STAGE_VISIT, STAGE_CART, STAGE_ORDER, STAGE_PAY = r
 US_PER_MIN = 60_000_000
 THEME_MATCH_LIFT = 1.25  # creative theme x segment interaction (see ``_creative_lift``)
 COUPON_RATE = 0.06
+THEMES = ("price", "quality", "emotion", "kol")  # creative themes (population._campaigns)
 QTY_EXTRA = 0.25  # mean extra units per line (Poisson) for non-members
 
 
@@ -64,12 +66,13 @@ class Sessions:
         return Sessions(**out)
 
     def take(self, idx: np.ndarray) -> Sessions:
-        """Subset/reorder by an index array."""
-        out = {}
-        for f in Sessions.__dataclass_fields__:
-            v = getattr(self, f)
-            out[f] = None if v is None else v[idx]
-        return Sessions(**out)
+        """Subset/reorder by an index array (the fields gathered together by ``take_many``)."""
+        idx = np.asarray(idx)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        names = [f for f in Sessions.__dataclass_fields__ if getattr(self, f) is not None]
+        taken = take_many([getattr(self, f) for f in names], idx)
+        return Sessions(**dict(zip(names, taken, strict=True)))
 
 
 class WorldContext:
@@ -133,6 +136,70 @@ class WorldContext:
         self.city_store = np.full(n_city, None, dtype=object)
         for cid, lid in zip(stores["city_id"].astype(int), stores["location_id"], strict=True):
             self.city_store[cid] = lid
+        # Per-user and per-creative codes the funnel and the event rows read for every session.
+        self.creative_theme_code = np.array(
+            [THEMES.index(x) if x in THEMES else -1 for x in self.creative_theme], dtype=np.int8
+        )
+        self.coupon_affine = pop.coupon_affinity > 0.5
+        self.device_types8 = pop.device_types.astype(np.int8).ravel()  # (user, slot) flattened
+        self.devices_flat = pop.devices.ravel()
+        self.province8 = pop.province_idx.astype(np.int16)
+        # Funnel probability factors per channel (x source, x day): the products walk_funnel
+        # would form per session.
+        rates = model.rates
+        self.p_click = rates["p_click"]
+        self.p_visit = rates["p_visit"]
+        self.p_pay = rates["p_pay"]
+        self.p_cart_source = (rates["p_cart"][:, None] * model.source_mult).ravel()
+        self.p_order_day = (rates["p_order"][:, None] * days.order[None, :]).ravel()
+        self.favorite_p_day = 0.10 * np.where(days.cart > 1.0, 1.8, 1.0)
+        self.log_dwell = np.log(self.channel_dwell) - 0.32
+        # Inverse-CDF lookups of the samplers (simulate_sessions, orders_frames): the answers
+        # np.searchsorted gives on each row's cumulative probabilities, in a few passes.
+        self.cum_lookup = SortedLookup([self.cum], "right", buckets=min(4 * len(self.cum), 1 << 21))
+        self.channel_cum_t = np.ascontiguousarray(pop.channel_cum.T)  # (channels, users)
+        self.source_lookup = UnitLookup(list(np.cumsum(model.source_p, axis=1)))
+        self.category_lookup = UnitLookup(list(pop.category_channel_cum))
+        self.sku_lookup = UnitLookup(pop.sku_cum)
+        self.sku_last = np.array([len(c) - 1 for c in pop.sku_cum], dtype=np.int64)
+        # Keywords: one lookup segment per channel (a dummy one for channels without keywords).
+        kw_idx = [self.kw_cum[c][0] if c in self.kw_cum else np.empty(0, np.int64)
+                  for c in range(model.n_channels)]  # fmt: skip
+        self.kw_lookup = UnitLookup(
+            [self.kw_cum[c][1] if c in self.kw_cum else np.ones(1) for c in range(model.n_channels)]
+        )
+        self.kw_count, self.kw_start, self.kw_flat = _flatten(kw_idx)
+        # Campaign choice: cumulative weights of a channel's campaigns active on a day, one
+        # lookup segment per (channel with campaigns, day).
+        day = np.arange(len(days.dates))
+        camp_idx, camp_segments, camp_has = [], [], []
+        self.camp_seg_base = np.full(model.n_channels, -1, dtype=np.int64)
+        for c in range(model.n_channels):
+            cidx = np.flatnonzero(self.camp_channel == c)
+            camp_idx.append(cidx)
+            if len(cidx) == 0:
+                continue
+            active = (self.camp_first_day[cidx][None, :] <= day[:, None]) & (
+                self.camp_last_day[cidx][None, :] >= day[:, None]
+            )
+            w = active * self.camp_weight[cidx][None, :]
+            tot = w.sum(1)
+            has = tot > 0
+            cw = np.cumsum(w, axis=1) / np.where(has, tot, 1.0)[:, None]
+            self.camp_seg_base[c] = len(camp_segments)
+            camp_segments += list(cw)
+            camp_has.append(has)
+        self.camp_lookup = UnitLookup(camp_segments) if camp_segments else None
+        self.camp_has = np.concatenate(camp_has) if camp_has else np.zeros(0, dtype=bool)
+        self.camp_count, self.camp_start, self.camp_flat = _flatten(camp_idx)
+
+
+def _flatten(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sizes, start offsets and the concatenation of a list of index arrays."""
+    count = np.array([len(g) for g in groups], dtype=np.int64)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+    flat = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups]).astype(np.int32)
+    return count, start, flat
 
 
 def simulate_sessions(
@@ -160,51 +227,73 @@ def simulate_sessions(
     cb = _cum_at(cum, b)
     mean = np.where(ok, rate * (cb - ca) / MINUTES_PER_DAY, 0.0)
     counts = rng.poisson(mean)
-    s_user_local = np.repeat(np.arange(len(users)), counts)
-    u = rng.uniform(ca[s_user_local], cb[s_user_local])
-    minute = np.clip(np.searchsorted(cum, u, side="right") - 1, 0, m_total - 1)
-    frac = (u - cum[minute]) / np.maximum(cum[minute + 1] - cum[minute], 1e-12)
+    u = rng.uniform(np.repeat(ca, counts), np.repeat(cb, counts))
+    minute = np.clip(ctx.cum_lookup.find(u) - 1, 0, m_total - 1)  # searchsorted(cum, u, "right")
+    c0 = cum[minute]
+    frac = (u - c0) / np.maximum(cum[minute + 1] - c0, 1e-12)
     t_us = ((minute + np.clip(frac, 0, 0.999999)) * US_PER_MIN).astype(np.int64)
-    user = users[s_user_local]
+    user = np.repeat(users, counts)
     n = len(user)
     pop = ctx.pop
     model = ctx.model
-    # Channel from the user's affinity (or fixed, for the private domain).
+    # Channel from the user's affinity (or fixed, for the private domain): the number of
+    # cumulative probabilities below the draw, counted one channel at a time.
     if fixed_channel is None:
         r = rng.random(n, dtype=np.float32)
-        channel = (r[:, None] > pop.channel_cum[user]).sum(1).astype(np.int16)
+        channel = _count_below(r, ctx.channel_cum_t, user).astype(np.int16)
         channel = np.minimum(channel, model.n_channels - 1)
     else:
         channel = np.full(n, fixed_channel, dtype=np.int16)
-    # Traffic source by channel mix.
-    src_cum = np.cumsum(model.source_p, axis=1)
-    source = (rng.random(n)[:, None] > src_cum[channel]).sum(1).astype(np.int8)
-    source = np.minimum(source, len(SOURCES) - 1)
+    ch = channel.astype(np.intp)
+    # Traffic source by channel mix (inverse CDF: the number of cumulative shares below the draw).
+    source = np.minimum(ctx.source_lookup.find(rng.random(n), ch), len(SOURCES) - 1)
+    source = source.astype(np.int8)
     device = np.floor(rng.random(n) * pop.n_devices[user]).astype(np.int8)
     # SKU: the user's favourite category half the time, else the channel's category mix.
     fav = rng.random(n) < 0.5
     cat = np.where(
         fav,
         pop.fav_category[user],
-        (rng.random(n)[:, None] > pop.category_channel_cum[channel]).sum(1),
+        ctx.category_lookup.find(rng.random(n), ch),
     )
     cat = np.minimum(cat, len(CATEGORIES) - 1)
-    sku = np.empty(n, dtype=np.int32)
-    r = rng.random(n)
-    for k in range(len(CATEGORIES)):
-        m = cat == k
-        sku[m] = pop.sku_cat_start[k] + np.minimum(
-            np.searchsorted(pop.sku_cum[k], r[m]), len(pop.sku_cum[k]) - 1
-        )
+    sku = _pick_sku(ctx, cat, rng.random(n))
     day = (t_us // (US_PER_MIN * MINUTES_PER_DAY)).astype(np.int32)
-    campaign, creative = _assign_campaigns(ctx, channel, day, rng)
+    campaign, creative = _assign_campaigns(ctx, ch, day, rng)
     keyword = np.full(n, -1, dtype=np.int32)
-    is_search = source == SOURCES.index("search")
     rk = rng.random(n)
-    for c, (idx, cw) in ctx.kw_cum.items():
-        m = is_search & (channel == c)
-        keyword[m] = idx[np.minimum(np.searchsorted(cw, rk[m]), len(idx) - 1)]
+    search = np.flatnonzero(source == SOURCES.index("search"))
+    search = search[ctx.kw_count[ch[search]] > 0]
+    if len(search):
+        c = ch[search]
+        pos = np.minimum(ctx.kw_lookup.find(rk[search], c), ctx.kw_count[c] - 1)
+        keyword[search] = ctx.kw_flat[ctx.kw_start[c] + pos]
     return Sessions(user, t_us, channel, source, device, sku, campaign, creative, keyword)
+
+
+def _count_below(r: np.ndarray, cum_t: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """Per draw: how many of its row's cumulative probabilities lie below it (int8).
+
+    Equals ``(r[:, None] > cum_t.T[row]).sum(1)`` (the category index of an inverse-CDF draw)
+    without the (draws x categories) temporaries: one gather and compare per category.
+    """
+    out = np.zeros(len(r), dtype=np.int8)
+    below = np.empty(len(r), dtype=bool)
+    for col in cum_t:
+        np.greater(r, col[row], out=below)
+        out += below
+    return out
+
+
+def _pick_sku(ctx: WorldContext, cat: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """SKU index of each draw ``r`` within its category's popularity CDF.
+
+    ``sku_cat_start[k] + min(searchsorted(sku_cum[k], r), len(sku_cum[k]) - 1)`` per draw.
+    """
+    cat = np.asarray(cat, dtype=np.intp)
+    pos = np.minimum(ctx.sku_lookup.find(r, cat), np.take(ctx.sku_last, cat))
+    pos += np.take(ctx.pop.sku_cat_start, cat)
+    return pos.astype(np.int32)
 
 
 def _cum_at(cum: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -221,23 +310,14 @@ def _assign_campaigns(
     campaign = np.full(n, -1, dtype=np.int32)
     paid = rng.random(n) < ctx.channel_paid[channel]
     r = rng.random(n)
-    for c in range(ctx.model.n_channels):
-        cidx = np.flatnonzero(ctx.camp_channel == c)
-        if len(cidx) == 0:
-            continue
-        m = np.flatnonzero(paid & (channel == c))
-        if len(m) == 0:
-            continue
-        d = day[m]
-        active = (ctx.camp_first_day[cidx][None, :] <= d[:, None]) & (
-            ctx.camp_last_day[cidx][None, :] >= d[:, None]
-        )
-        w = active * ctx.camp_weight[cidx][None, :]
-        tot = w.sum(1)
-        has = tot > 0
-        cw = np.cumsum(w, axis=1) / np.where(has, tot, 1.0)[:, None]
-        pick = np.minimum((r[m][:, None] > cw).sum(1), len(cidx) - 1)
-        campaign[m[has]] = cidx[pick[has]]
+    m = np.flatnonzero(paid)
+    m = m[ctx.camp_count[channel[m]] > 0]
+    if len(m):
+        c = channel[m]
+        seg = ctx.camp_seg_base[c] + day[m]  # the (channel, day) segment of the lookup
+        pick = np.minimum(ctx.camp_lookup.find(r[m], seg), ctx.camp_count[c] - 1)
+        has = ctx.camp_has[seg]
+        campaign[m[has]] = ctx.camp_flat[ctx.camp_start[c[has]] + pick[has]]
     creative = np.full(n, -1, dtype=np.int32)
     m = campaign >= 0
     k = np.floor(rng.random(m.sum()) * ctx.camp_creative_n[campaign[m]]).astype(np.int64)
@@ -252,20 +332,25 @@ def _creative_lift(ctx: WorldContext, s: Sessions) -> np.ndarray:
     quality themes for users aged 35+: the truth that "dynamic creative by tag" should find.
     """
     lift = np.ones(len(s))
-    m = s.creative >= 0
-    if not m.any():
-        return lift
+    _apply_creative_lift(ctx, s, lift)
+    return lift
+
+
+def _apply_creative_lift(ctx: WorldContext, s: Sessions, p: np.ndarray) -> None:
+    """Multiply ``p`` in place by the creative lift of the paid sessions (see _creative_lift)."""
+    m = np.flatnonzero(s.creative >= 0)
+    if len(m) == 0:
+        return
     pop = ctx.pop
     cr = s.creative[m]
     u = s.user[m]
-    theme = ctx.creative_theme[cr]
+    theme = ctx.creative_theme_code[cr]
     match = (
-        ((theme == "price") & (pop.coupon_affinity[u] > 0.5))
-        | ((theme == "kol") & pop.young[u])
-        | ((theme == "quality") & pop.senior[u])
+        ((theme == THEMES.index("price")) & ctx.coupon_affine[u])
+        | ((theme == THEMES.index("kol")) & pop.young[u])
+        | ((theme == THEMES.index("quality")) & pop.senior[u])
     )
-    lift[m] = ctx.creative_lift[cr] * np.where(match, THEME_MATCH_LIFT, 1.0)
-    return lift
+    p[m] *= ctx.creative_lift[cr] * np.where(match, THEME_MATCH_LIFT, 1.0)
 
 
 def halo_multiplier(ctx: WorldContext, s: Sessions) -> np.ndarray:
@@ -316,47 +401,70 @@ def walk_funnel(
     P(order | cart) = p_order[c] x promo order; P(pay | order) = p_pay[c].
     ``stage_mult`` (sessions x 5) multiplies those five probabilities (live incidents).
     """
-    model = ctx.model
-    rates = model.rates
     n = len(s)
-    day = np.minimum(s.t_us // (US_PER_MIN * MINUTES_PER_DAY), len(ctx.days.dates) - 1)
-    kwm = np.ones(n)
-    if len(ctx.kw_mult):
-        kwm = np.where(s.keyword >= 0, ctx.kw_mult[np.maximum(s.keyword, 0)], 1.0)
-    probs = np.stack(
-        [
-            rates["p_click"][s.channel] * _creative_lift(ctx, s),
-            rates["p_visit"][s.channel],
-            rates["p_cart"][s.channel]
-            * model.source_mult[s.channel, s.source]
-            * kwm
-            * ctx.days.cart[day]
-            * halo_multiplier(ctx, s),
-            rates["p_order"][s.channel] * ctx.days.order[day],
-            rates["p_pay"][s.channel],
-        ],
-        axis=1,
-    )
-    if stage_mult is not None:
-        probs = probs * stage_mult
-    probs = np.clip(probs, 0.0, 0.995)
-    passed = rng.random((n, 5)) < probs
-    reached = 1 + np.cumprod(passed, axis=1).sum(1)
-    fav_p = 0.10 * np.where(ctx.days.cart[day] > 1.0, 1.8, 1.0)
-    favorite = (reached >= STAGE_VISIT) & (rng.random(n) < fav_p)
-    dwell = rng.lognormal(np.log(ctx.channel_dwell[s.channel]) - 0.32, 0.8)
-    dwell = np.maximum(dwell, 3.0)
+    ch = s.channel.astype(np.intp)
+    n_days = len(ctx.days.dates)
+    day = np.minimum(s.t_us // (US_PER_MIN * MINUTES_PER_DAY), n_days - 1)
+    # The five stage probabilities, each a product of per-channel / per-day factors looked up in
+    # tables of the same products (bit-identical to multiplying per session), factors of 1
+    # (no creative, no keyword, no halo) skipped.
+    p_click = np.take(ctx.p_click, ch)
+    _apply_creative_lift(ctx, s, p_click)
+    p_cart = np.take(ctx.p_cart_source, ch * len(SOURCES) + s.source)
+    kw = np.flatnonzero(s.keyword >= 0)
+    if len(kw) and len(ctx.kw_mult):
+        p_cart[kw] *= ctx.kw_mult[s.keyword[kw]]
+    p_cart *= np.take(ctx.days.cart, day)
+    if ctx.model.params.seeding_halo:
+        p_cart *= halo_multiplier(ctx, s)
+    p_order = np.take(ctx.p_order_day, ch * n_days + day)
+    probs = (p_click, None, p_cart, p_order, None)  # None: a per-channel rate (visit, pay)
+    # A session passes stage j if its j-th draw is below the clipped probability and it passed
+    # every earlier stage (one column of the (n, 5) draws at a time).
+    draws = rng.random((n, 5))
+    reached = np.ones(n, dtype=np.int8)
+    alive = np.ones(n, dtype=bool)
+    below = np.empty(n, dtype=bool)
+    for j, p in enumerate(probs):
+        if p is None:
+            p = np.take(ctx.p_visit if j == 1 else ctx.p_pay, ch)
+        if stage_mult is not None:
+            p = p * stage_mult[:, j]
+        np.clip(p, 0.0, 0.995, out=p)
+        np.less(draws[:, j], p, out=below)
+        alive &= below
+        reached += alive
+    del draws, probs, p_click, p_cart, p_order
+    fav_p = np.take(ctx.favorite_p_day, day)
+    favorite = rng.random(n) < fav_p
+    favorite &= reached >= STAGE_VISIT
+    dwell = rng.lognormal(np.take(ctx.log_dwell, ch), 0.8)
+    np.maximum(dwell, 3.0, out=dwell)
+    # Event times by stage: t1 = t0 + U(2, 30) s, t2 = t1 + U(1, 4) s, t3 = t2 + dwell x
+    # U(0.1, 0.9), t4 = t2 + dwell x U(0.3, 0.95), t5 = t4 + LN(log 90, 0.8) s, t6 = t5 +
+    # LN(log 30, 0.7) s; each delay truncated to whole microseconds.
     sec = 1_000_000
-    stage = np.empty((n, len(EVENT_TYPES)), dtype=np.int64)
-    stage[:, 0] = s.t_us
-    stage[:, 1] = stage[:, 0] + (rng.uniform(2, 30, n) * sec).astype(np.int64)
-    stage[:, 2] = stage[:, 1] + (rng.uniform(1, 4, n) * sec).astype(np.int64)
-    stage[:, 3] = stage[:, 2] + (dwell * rng.uniform(0.1, 0.9, n) * sec).astype(np.int64)
-    stage[:, 4] = stage[:, 2] + (dwell * rng.uniform(0.3, 0.95, n) * sec).astype(np.int64)
-    stage[:, 5] = stage[:, 4] + (rng.lognormal(np.log(90), 0.8, n) * sec).astype(np.int64)
-    stage[:, 6] = stage[:, 5] + (rng.lognormal(np.log(30), 0.7, n) * sec).astype(np.int64)
-    stage -= stage % 1000  # millisecond precision, like a real event log
-    s.reached = reached.astype(np.int8)
+    by_stage = np.empty((len(EVENT_TYPES), n), dtype=np.int64)
+    by_stage[0] = s.t_us
+    for j, prev, delay in (
+        (1, 0, lambda: rng.uniform(2, 30, n)),
+        (2, 1, lambda: rng.uniform(1, 4, n)),
+        (3, 2, lambda: np.multiply(dwell, rng.uniform(0.1, 0.9, n))),
+        (4, 2, lambda: np.multiply(dwell, rng.uniform(0.3, 0.95, n))),
+        (5, 4, lambda: rng.lognormal(np.log(90), 0.8, n)),
+        (6, 5, lambda: rng.lognormal(np.log(30), 0.7, n)),
+    ):
+        d = delay()
+        d *= sec
+        by_stage[j] = d  # truncates toward zero, as astype(np.int64)
+        by_stage[j] += by_stage[prev]
+    del d
+    # Millisecond precision, like a real event log (floor to the millisecond), then transposed
+    # in one pass into the (sessions, stages) layout.
+    np.floor_divide(by_stage, 1000, out=by_stage)
+    by_stage *= 1000
+    stage = np.ascontiguousarray(by_stage.T)
+    s.reached = reached
     s.favorite = favorite
     s.stage_us = stage
     s.dwell_s = np.round(dwell).astype(np.int32)
@@ -383,46 +491,65 @@ def events_frame(
     ctx: WorldContext, s: Sessions, session_id: np.ndarray, start: pd.Timestamp, end_us: int
 ) -> pd.DataFrame:
     """One row per event of the sessions, sorted by time; events at or after ``end_us`` dropped."""
-    parts_idx = []
-    parts_type = []
-    for col in range(len(EVENT_TYPES)):
+    n_types = len(EVENT_TYPES)
+    # Which events happen: (stage, session) pairs in stage-major order, before the end.
+    happens = np.empty((n_types, len(s)), dtype=bool)
+    for col in range(n_types):
         if col == 3:
-            m = s.favorite
+            np.copyto(happens[col], s.favorite)
         else:
-            m = s.reached >= _EVENT_STAGE[col]
-        m = m & (s.stage_us[:, col] < end_us)
-        idx = np.flatnonzero(m)
-        parts_idx.append(idx)
-        parts_type.append(np.full(len(idx), col, dtype=np.int8))
-    idx = np.concatenate(parts_idx)
-    etype = np.concatenate(parts_type)
-    ts = s.stage_us[idx, etype]
-    order = np.lexsort((etype, ts))
-    idx, etype, ts = idx[order], etype[order], ts[order]
-    pop = ctx.pop
-    user = s.user[idx]
-    dev_slot = s.device[idx]
-    is_visit = etype == 2
-    geo_codes = pop.province_idx[user]
-    return pd.DataFrame(
+            np.greater_equal(s.reached, _EVENT_STAGE[col], out=happens[col])
+    happens &= (s.stage_us < end_us).T
+    etype, idx = np.nonzero(happens)
+    del happens
+    etype = etype.astype(np.int8)
+    ts = np.take(s.stage_us.ravel(), idx * n_types + etype)
+    # By time, then stage (a stable sort keeps session order within both). Each stage's run is
+    # nearly sorted already, which the stable merge sort exploits.
+    key = ts * n_types
+    key += etype
+    order = np.argsort(key, kind="stable")
+    del key
+    idx, etype, ts = np.take(idx, order), np.take(etype, order), np.take(ts, order)
+    del order
+    user = np.take(s.user, idx)
+    slot = user * 3  # (user, device slot) in the flattened per-user device tables
+    slot += np.take(s.device, idx)
+
+    def ids(values: np.ndarray) -> pd.arrays.IntegerArray:
+        """1-based ids of 0-based indices, NULL where the index is -1 (none)."""
+        v = np.take(values, idx)
+        v += 1
+        return pd.arrays.IntegerArray(v, v == 0)
+
+    cols = {
+        "ts": _to_ts(start, ts),
+        "session_id": np.take(session_id, idx),
+        "user_id": None,
+        "channel_id": _cat(np.take(s.channel, idx), ctx.model.channel_ids),
+        "event_type": _cat(etype, tuple(EVENT_TYPES)),
+        "source": _cat(np.take(s.source, idx), tuple(SOURCES)),
+        "device_type": _cat(np.take(ctx.device_types8, slot), tuple(DEVICE_TYPES)),
+        "device_id": np.take(ctx.devices_flat, slot),
+        "province": _cat(np.take(ctx.province8, user), ctx.geo),
+    }
+    del ts, slot
+    user += 1
+    cols["user_id"] = user
+    cols.update(
         {
-            "ts": _to_ts(start, ts),
-            "session_id": session_id[idx],
-            "user_id": (user + 1).astype(np.int64),
-            "channel_id": _cat(s.channel[idx], ctx.model.channel_ids),
-            "event_type": _cat(etype, tuple(EVENT_TYPES)),
-            "source": _cat(s.source[idx], tuple(SOURCES)),
-            "device_type": _cat(pop.device_types[user, dev_slot], tuple(DEVICE_TYPES)),
-            "device_id": pop.devices[user, dev_slot],
-            "province": _cat(geo_codes, ctx.geo),
-            "sku_id": (s.sku[idx] + 1).astype(np.int32),
-            "campaign_id": _nullable(s.campaign[idx] + 1, s.campaign[idx] >= 0),
-            "creative_id": _nullable(s.creative[idx] + 1, s.creative[idx] >= 0),
-            "keyword_id": _nullable(s.keyword[idx] + 1, s.keyword[idx] >= 0),
-            "live_id": _nullable(s.live[idx] + 1, s.live[idx] >= 0),
-            "kol_id": _nullable(s.kol[idx] + 1, s.kol[idx] >= 0),
-            "dwell_s": _nullable(s.dwell_s[idx], is_visit),
+            "sku_id": np.add(np.take(s.sku, idx), 1, dtype=np.int32),
+            "campaign_id": ids(s.campaign),
+            "creative_id": ids(s.creative),
+            "keyword_id": ids(s.keyword),
+            "live_id": ids(s.live),
+            "kol_id": ids(s.kol),
+            "dwell_s": _nullable(np.take(s.dwell_s, idx), etype == 2),
         }
+    )
+    return pd.DataFrame(
+        cols,
+        copy=False,  # the columns are fresh arrays: no copy into 2-D blocks
     )
 
 
@@ -462,18 +589,11 @@ def orders_frames(
     same_cat = rng.random(other.sum()) < 0.6
     base_cat = ctx.sku_cat[s.sku[idx]][line_order[other]]
     rand_cat = np.minimum(
-        (rng.random(other.sum())[:, None] > pop.category_channel_cum[o_ch]).sum(1),
+        ctx.category_lookup.find(rng.random(other.sum()), o_ch),
         len(CATEGORIES) - 1,
     )
     cat = np.where(same_cat, base_cat, rand_cat)
-    r = rng.random(other.sum())
-    osku = np.empty(other.sum(), dtype=np.int32)
-    for k in range(len(CATEGORIES)):
-        m = cat == k
-        osku[m] = pop.sku_cat_start[k] + np.minimum(
-            np.searchsorted(pop.sku_cum[k], r[m]), len(pop.sku_cum[k]) - 1
-        )
-    sku[other] = osku
+    sku[other] = _pick_sku(ctx, cat, rng.random(other.sum()))
     qty = 1 + rng.poisson(q_extra[line_order])
     unit_price = ctx.sku_price[sku]
     line_amount = np.round(qty * unit_price, 2)
@@ -576,18 +696,19 @@ def _within_group_index(counts: np.ndarray) -> np.ndarray:
 
 
 def _nullable(values: np.ndarray, valid: np.ndarray) -> pd.arrays.IntegerArray:
-    """A nullable integer array (SQL NULL where not valid)."""
-    arr = pd.array(
-        np.where(valid, values, 0), dtype="Int64" if values.dtype == np.int64 else "Int32"
-    )
-    arr[~valid] = pd.NA
-    return arr
+    """A nullable integer array (SQL NULL where not valid; Int64 for int64 values, else Int32)."""
+    dtype = np.int64 if values.dtype == np.int64 else np.int32
+    data = np.where(valid, values, 0).astype(dtype, copy=False)
+    return pd.arrays.IntegerArray(data, ~np.asarray(valid, dtype=bool))
 
 
 def _to_ts(start: pd.Timestamp, us: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
     """Microseconds since ``start`` -> naive datetime64[us] (NaT where not valid)."""
     base = start.to_datetime64().astype("datetime64[us]").astype(np.int64)
-    out = (base + us).astype("datetime64[us]")
+    total = base + np.asarray(us)
+    out = (
+        total.view("datetime64[us]") if total.dtype == np.int64 else total.astype("datetime64[us]")
+    )
     if valid is not None:
         out = np.where(valid, out, np.datetime64("NaT"))
     return out
