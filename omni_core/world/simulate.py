@@ -227,41 +227,57 @@ def simulate_sessions(
     cb = _cum_at(cum, b)
     mean = np.where(ok, rate * (cb - ca) / MINUTES_PER_DAY, 0.0)
     counts = rng.poisson(mean)
-    u = rng.uniform(np.repeat(ca, counts), np.repeat(cb, counts))
-    minute = np.clip(ctx.cum_lookup.find(u) - 1, 0, m_total - 1)  # searchsorted(cum, u, "right")
-    c0 = cum[minute]
-    frac = (u - c0) / np.maximum(cum[minute + 1] - c0, 1e-12)
-    t_us = ((minute + np.clip(frac, 0, 0.999999)) * US_PER_MIN).astype(np.int64)
+    lo, hi = np.repeat(ca, counts), np.repeat(cb, counts)
+    u = rng.uniform(lo, hi)
+    # Minute of each time: searchsorted(cum, u, "right") - 1, then the fraction of the minute
+    # (the same arithmetic as (u - C[m]) / max(C[m+1] - C[m], 1e-12), in reused buffers).
+    minute = ctx.cum_lookup.find(u)
+    minute -= 1
+    np.clip(minute, 0, m_total - 1, out=minute)
+    c0 = np.take(cum, minute, out=lo)
+    width = np.take(cum[1:], minute, out=hi)
+    width -= c0
+    np.maximum(width, 1e-12, out=width)
+    frac = np.subtract(u, c0, out=u)
+    frac /= width
+    np.clip(frac, 0, 0.999999, out=frac)
+    t = np.add(minute, frac, out=frac)
+    t *= US_PER_MIN
+    t_us = t.astype(np.int64)
+    del lo, hi, u, c0, width, frac, t, minute
     user = np.repeat(users, counts)
     n = len(user)
     pop = ctx.pop
     model = ctx.model
+    draw = np.empty(n)  # one buffer for the uniform draws below (rng.random(out=) = random(n))
     # Channel from the user's affinity (or fixed, for the private domain): the number of
     # cumulative probabilities below the draw, counted one channel at a time.
     if fixed_channel is None:
         r = rng.random(n, dtype=np.float32)
         channel = _count_below(r, ctx.channel_cum_t, user).astype(np.int16)
         channel = np.minimum(channel, model.n_channels - 1)
+        del r
     else:
         channel = np.full(n, fixed_channel, dtype=np.int16)
     ch = channel.astype(np.intp)
     # Traffic source by channel mix (inverse CDF: the number of cumulative shares below the draw).
-    source = np.minimum(ctx.source_lookup.find(rng.random(n), ch), len(SOURCES) - 1)
-    source = source.astype(np.int8)
-    device = np.floor(rng.random(n) * pop.n_devices[user]).astype(np.int8)
+    source = ctx.source_lookup.find(rng.random(out=draw), ch)
+    source = np.minimum(source, len(SOURCES) - 1).astype(np.int8)
+    rng.random(out=draw)
+    draw *= np.take(pop.n_devices, user)
+    device = np.floor(draw).astype(np.int8)
     # SKU: the user's favourite category half the time, else the channel's category mix.
-    fav = rng.random(n) < 0.5
-    cat = np.where(
-        fav,
-        pop.fav_category[user],
-        ctx.category_lookup.find(rng.random(n), ch),
-    )
-    cat = np.minimum(cat, len(CATEGORIES) - 1)
-    sku = _pick_sku(ctx, cat, rng.random(n))
+    fav = rng.random(out=draw) < 0.5
+    cat = ctx.category_lookup.find(rng.random(out=draw), ch)
+    np.copyto(cat, np.take(pop.fav_category, user), where=fav)
+    np.minimum(cat, len(CATEGORIES) - 1, out=cat)
+    del fav
+    sku = _pick_sku(ctx, cat, rng.random(out=draw))
+    del cat
     day = (t_us // (US_PER_MIN * MINUTES_PER_DAY)).astype(np.int32)
-    campaign, creative = _assign_campaigns(ctx, ch, day, rng)
+    campaign, creative = _assign_campaigns(ctx, ch, day, rng, draw)
     keyword = np.full(n, -1, dtype=np.int32)
-    rk = rng.random(n)
+    rk = rng.random(out=draw)
     search = np.flatnonzero(source == SOURCES.index("search"))
     search = search[ctx.kw_count[ch[search]] > 0]
     if len(search):
@@ -303,13 +319,21 @@ def _cum_at(cum: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def _assign_campaigns(
-    ctx: WorldContext, channel: np.ndarray, day: np.ndarray, rng: np.random.Generator
+    ctx: WorldContext,
+    channel: np.ndarray,
+    day: np.ndarray,
+    rng: np.random.Generator,
+    draw: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Paid sessions get a campaign of their channel active that day and one of its creatives."""
+    """Paid sessions get a campaign of their channel active that day and one of its creatives.
+
+    ``draw`` is an optional scratch buffer of ``len(channel)`` floats for the uniform draws.
+    """
     n = len(channel)
+    draw = np.empty(n) if draw is None else draw
     campaign = np.full(n, -1, dtype=np.int32)
-    paid = rng.random(n) < ctx.channel_paid[channel]
-    r = rng.random(n)
+    paid = rng.random(out=draw) < np.take(ctx.channel_paid, channel)
+    r = rng.random(out=draw)
     m = np.flatnonzero(paid)
     m = m[ctx.camp_count[channel[m]] > 0]
     if len(m):
