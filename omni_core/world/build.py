@@ -46,6 +46,7 @@ from omni_core.world.simulate import (
     WorldContext,
     _nullable,
     _to_ts,
+    _within_group_index,
     events_frame,
     orders_frames,
     simulate_sessions,
@@ -238,28 +239,13 @@ def _assign_live_and_kols(ctx: WorldContext, s: Sessions, rng: np.random.Generat
     s.live = np.full(len(s), -1, dtype=np.int32)
     s.kol = np.full(len(s), -1, dtype=np.int32)
     if len(lives):
-        hour_key = {}
-        for i, r in enumerate(lives.itertuples(index=False)):
-            for h in range(r.start_h, min(r.end_h, 24)):
-                hour_key.setdefault((r.channel, r.day, h), []).append((i, r.w))
         m = np.flatnonzero(s.source == live_src)
         minute = s.t_us[m] // US_PER_MIN
         key = (s.channel[m].astype(np.int64) * n_days + minute // MINUTES_PER_DAY) * 24 + (
             minute % MINUTES_PER_DAY
         ) // 60
-        uniq, inv = np.unique(key, return_inverse=True)
         r = rng.random(len(m))
-        pick = np.full(len(m), -1, dtype=np.int64)
-        order = np.argsort(inv, kind="stable")
-        bounds = np.searchsorted(inv[order], np.arange(len(uniq) + 1))
-        for j, k in enumerate(uniq):
-            cands = hour_key.get((int(k // 24 // n_days), int(k // 24 % n_days), int(k % 24)))
-            if not cands:
-                continue
-            sel = order[bounds[j] : bounds[j + 1]]
-            ids = np.array([c[0] for c in cands])
-            w = np.cumsum([c[1] for c in cands])
-            pick[sel] = ids[np.minimum(np.searchsorted(w / w[-1], r[sel]), len(ids) - 1)]
+        pick = _pick_live(lives, key, r, model.n_channels, n_days)
         s.live[m] = pick
         ok = pick >= 0
         s.kol[m[ok]] = lives["kol"].to_numpy()[pick[ok]]
@@ -267,15 +253,58 @@ def _assign_live_and_kols(ctx: WorldContext, s: Sessions, rng: np.random.Generat
     content = np.isin(s.source, [SOURCES.index("short_video"), SOURCES.index("note")])
     rk = rng.random(len(s))
     use = rng.random(len(s)) < 0.6
+    credited = np.flatnonzero(content & use)
+    credited_ch = s.channel[credited]
     followers = kols["followers"].to_numpy().astype(float)
     for c in range(model.n_channels):
         cand = np.flatnonzero((kol_ch == c) & (tier != "brand"))
         if len(cand) == 0:
             continue
         w = np.cumsum(followers[cand] ** 0.6)
-        m = np.flatnonzero(content & use & (s.channel == c))
+        m = credited[credited_ch == c]
         s.kol[m] = cand[np.minimum(np.searchsorted(w / w[-1], rk[m]), len(cand) - 1)]
     return lives
+
+
+def _pick_live(
+    lives: pd.DataFrame, key: np.ndarray, r: np.ndarray, n_channels: int, n_days: int
+) -> np.ndarray:
+    """The stream (row of ``lives``) each live session watches, -1 if none is on air.
+
+    ``key`` = (channel x days + day) x 24 + hour of each session. The streams on air in that
+    hour, in ``lives`` order with weights ``w``, form the CDF ``cumsum(w) / sum(w)`` (summed in
+    that order); a session takes the stream at ``searchsorted(CDF, r)``. All keys at once: the
+    (stream, hour) pairs sorted by key, running sums and counts per position within a key.
+    """
+    h0 = lives["start_h"].to_numpy()
+    n_h = np.maximum(np.minimum(lives["end_h"].to_numpy(), 24) - h0, 0)
+    row = np.repeat(np.arange(len(lives)), n_h)
+    hour = h0[row] + _within_group_index(n_h)
+    hkey = (lives["channel"].to_numpy()[row] * n_days + lives["day"].to_numpy()[row]) * 24 + hour
+    order = np.argsort(hkey, kind="stable")  # candidates of one hour stay in lives order
+    row, hkey = row[order], hkey[order]
+    w = lives["w"].to_numpy()[row]
+    starts = np.flatnonzero(np.r_[True, hkey[1:] != hkey[:-1]])
+    size = np.diff(np.r_[starts, len(hkey)])
+    seg = np.repeat(np.arange(len(starts)), size)
+    pos = np.arange(len(hkey)) - starts[seg]
+    cum = w.copy()
+    for p in range(1, int(size.max(initial=1))):  # running sum in np.cumsum's order
+        at = np.flatnonzero(pos == p)
+        cum[at] = cum[at - 1] + w[at]
+    cdf = cum / cum[starts + size - 1][seg]
+    table = np.full(n_channels * n_days * 24, -1, dtype=np.int64)
+    table[hkey[starts]] = np.arange(len(starts))
+    pick = np.full(len(key), -1, dtype=np.int64)
+    k = table[key]
+    has = np.flatnonzero(k >= 0)
+    k, rr = k[has], r[has]
+    first, n = starts[k], size[k]
+    below = np.zeros(len(has), dtype=np.int64)
+    for p in range(int(size.max(initial=1))):
+        below += (p < n) & (cdf[first + np.minimum(p, n - 1)] < rr)
+    pick[has] = row[first + np.minimum(below, n - 1)]
+    return pick
 
 
 def _live_totals(
@@ -300,7 +329,8 @@ def _live_totals(
             + pd.to_timedelta(lives["end_h"], unit="h"),
         }
     )
-    ev = events[events["live_id"].notna()]
+    live = events["live_id"].notna().to_numpy()
+    ev = events.loc[live, ["live_id", "event_type", "user_id", "dwell_s"]]
     expo = ev[ev["event_type"] == "exposure"]
     views = expo.groupby("live_id").size()
     viewers = expo.groupby("live_id")["user_id"].nunique()
@@ -331,7 +361,7 @@ def _ad_spend(
     camp = s.campaign[m].astype(np.int64)
     clicked = (s.reached[m] >= STAGE_CLICK) & (s.stage_us[m, 1] < end_us)
     key = camp * 1_000_000 + hour
-    uniq, inv = np.unique(key, return_inverse=True)
+    uniq, inv = _unique_inverse(camp, hour, key)
     expo = np.bincount(inv)
     clicks = np.bincount(inv, weights=clicked).astype(np.int64)
     c_idx = (uniq // 1_000_000).astype(np.int64)
@@ -353,6 +383,23 @@ def _ad_spend(
     )
     budgets = df.groupby("campaign_id")["spend"].sum()
     return df, budgets
+
+
+def _unique_inverse(
+    major: np.ndarray, minor: np.ndarray, key: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` for a ``key`` that orders as (``major``,
+    ``minor``), two small non-negative integer arrays: counted on the dense grid, no sort."""
+    if len(key) == 0:
+        return np.unique(key, return_inverse=True)
+    width = int(minor.max()) + 1
+    dense = major * width + minor
+    present = np.bincount(dense, minlength=(int(major.max()) + 1) * width) > 0
+    rank = np.cumsum(present) - 1
+    inv = rank[dense]
+    uniq = np.empty(int(present.sum()), dtype=key.dtype)
+    uniq[inv] = key
+    return uniq, inv
 
 
 # ---------------------------------------------------------------------- social
