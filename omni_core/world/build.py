@@ -15,7 +15,7 @@ parameters give identical tables):
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,16 @@ from omni_core.reference import (
 )
 from omni_core.schema import TABLE_BY_NAME, TABLES
 from omni_core.world.behaviour import MINUTES_PER_DAY, Behaviour
+from omni_core.world.columns import (
+    LSTR,
+    arrow_strings,
+    decode,
+    digits,
+    join,
+    scatter,
+    str_column,
+    vocab,
+)
 from omni_core.world.params import WorldParams
 from omni_core.world.population import build_population
 from omni_core.world.simulate import (
@@ -797,9 +807,9 @@ def _identities(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> pd.
     # e-mail "<7 letters><i mod 97>@<domain>"
     local = (rng.integers(0, 26, (n, 7)) + ord("a")).astype(np.uint8).view("S7").ravel()
     domain = rng.integers(0, len(_DOMAINS), n)
-    email_base = _join(
-        _join(pa.array(local).cast(_LSTR), _digits(np.arange(n) % 97), sep=""),
-        _vocab(_DOMAINS).take(pa.array(domain)),
+    email_base = join(
+        join(pa.array(local).cast(LSTR), digits(np.arange(n) % 97), sep=""),
+        vocab(_DOMAINS).take(pa.array(domain)),
         sep="@",
     )
     # (user, channel) pairs that exist in the sessions, plus CRM records for members.
@@ -858,28 +868,28 @@ def _identities(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> pd.
     rec_user, rec_src, suffix = rec_user[order], rec_src[order], suffix[order]
     has_phone, phone, has_email = has_phone[order], phone[order], has_email[order]
     device, noise, etypo = device[order], noise[order], etypo[order]
-    src = _vocab(src_names).take(pa.array(rec_src))
+    src = vocab(src_names).take(pa.array(rec_src))
     email = email_base.take(pa.array(rec_user))
     if len(typo_rec):  # sorted positions of the typo records, and their e-mails in that order
         at = np.searchsorted(typo_rec, order[etypo])
-        email = pc.replace_with_mask(email, pa.array(etypo), pa.array(typo_email, _LSTR).take(at))
+        email = pc.replace_with_mask(email, pa.array(etypo), pa.array(typo_email, LSTR).take(at))
     named = np.isin(rec_src, [i for i, t in enumerate(types) if t in ("crm", "offline")])
-    names = pa.array(pop.tables["users"]["name"].to_numpy(dtype=object)[rec_user[named]], _LSTR)
+    names = arrow_strings(pop.tables["users"]["name"]).take(pa.array(rec_user[named]))
     out = pd.DataFrame(
         {
             "record_id": np.arange(1, m + 1, dtype=np.int64),
-            "source": _str_array(src),
+            "source": str_column(src),
             "user_id": (rec_user + 1).astype(np.int64),
-            "platform_uid": _str_array(
-                _join(src, pc.utf8_lpad(_digits(suffix), width=10, padding="0"), sep="_")
+            "platform_uid": str_column(
+                join(src, pc.utf8_lpad(digits(suffix), width=10, padding="0"), sep="_")
             ),
-            "phone": _str_array(_digits(phone, valid=has_phone)),
-            "email": _str_array(pc.if_else(pa.array(has_email), email, pa.scalar(None, _LSTR))),
-            "device_id": _str_array(
-                _join(pa.scalar("D", _LSTR), _digits(device, valid=device >= 0), sep="")
+            "phone": str_column(digits(phone, valid=has_phone)),
+            "email": str_column(pc.if_else(pa.array(has_email), email, pa.scalar(None, LSTR))),
+            "device_id": str_column(
+                join(pa.scalar("D", LSTR), digits(device, valid=device >= 0), sep="")
             ),
-            "name": _str_array(_scatter(names, named)),
-            "noise": _str_array(_vocab(_NOISE).take(pa.array(noise))),
+            "name": str_column(scatter(names, named)),
+            "noise": str_column(vocab(_NOISE).take(pa.array(noise))),
         },
         copy=False,
     )
@@ -887,50 +897,18 @@ def _identities(ctx: WorldContext, s: Sessions, rng: np.random.Generator) -> pd.
 
 
 _NOISE = ("none", "phone_typo", "email_typo", "missing_phone", "shared_device")
-_LSTR = pa.large_string()  # pandas keeps its Arrow-backed strings as large_string
-
-
-def _vocab(values: Iterable[str]) -> pa.Array:
-    """A small Arrow string array to ``take`` codes from."""
-    return pa.array(list(values), _LSTR)
-
-
-def _digits(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
-    """Decimal strings of integers (``str(int)``), null where not ``valid``."""
-    arr = pa.array(values, mask=None if valid is None else ~np.asarray(valid, dtype=bool))
-    return pc.cast(arr, _LSTR)
-
-
-def _join(a: pa.Array | pa.Scalar, b: pa.Array, sep: str) -> pa.Array:
-    """Element-wise ``a + sep + b`` (null if either is null)."""
-    return pc.binary_join_element_wise(a, b, pa.scalar(sep, _LSTR))
-
-
-def _scatter(values: pa.Array, where: np.ndarray) -> pa.Array:
-    """An array of ``len(where)`` holding ``values`` (in order) where ``where``, null elsewhere."""
-    pos = np.cumsum(where) - 1
-    return values.take(pa.array(pos, mask=~where))
-
-
-def _str_array(arr: pa.Array) -> Any:
-    """A string column as pandas builds it from Python strings: pandas' default string dtype
-    (Arrow-backed ``str`` on pandas 3) without a round trip through Python objects."""
-    if isinstance(_DEFAULT_STR, pd.StringDtype) and _DEFAULT_STR.storage == "pyarrow":
-        return pd.arrays.ArrowStringArray(arr.cast(_LSTR), dtype=_DEFAULT_STR)
-    return pd.array(arr.to_numpy(zero_copy_only=False), dtype=_DEFAULT_STR)  # e.g. object
-
-
-_DEFAULT_STR = pd.Series(["x"]).dtype
 
 
 def _member_tiers(params: WorldParams, users: pd.DataFrame, orders: pd.DataFrame) -> None:
     """Tier at the world's end from annualised paid spend (doc ch.7 thresholds)."""
     spend = orders[orders["status"] == "paid"].groupby("user_id")["amount"].sum()
     annual = spend.reindex(users["user_id"]).fillna(0).to_numpy() * 365.0 / params.days
-    tier = np.full(len(users), "normal", dtype=object)
-    for name, thr in TIER_THRESHOLDS.items():  # ascending thresholds
-        tier[annual >= thr] = name
-    users["member_tier"] = np.where(users["is_member"], tier, "none")
+    names = ["none", "normal", *TIER_THRESHOLDS]
+    tier = np.ones(len(users), dtype=np.int8)  # normal
+    for i, thr in enumerate(TIER_THRESHOLDS.values()):  # ascending thresholds
+        tier[annual >= thr] = 2 + i
+    tier[~users["is_member"].to_numpy(dtype=bool)] = 0
+    users["member_tier"] = decode(tier, names)
 
 
 def describe(world: World) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from faker import Faker
 from faker.providers.person.zh_CN import Provider as ZhPerson
 
@@ -26,6 +28,7 @@ from omni_core.reference import (
     WAREHOUSES,
 )
 from omni_core.world.behaviour import MINUTES_PER_DAY, Behaviour
+from omni_core.world.columns import LSTR, decode, join, str_column, vocab
 from omni_core.world.params import WorldParams
 
 # Overseas markets served by the cross-border channels: country, weight, channel weights.
@@ -176,12 +179,10 @@ def build_population(params: WorldParams, model: Behaviour, rng: np.random.Gener
         city_w[m] = prov_w[j] * tw / tw.sum()
     city_idx = rng.choice(len(cities), size=n, p=city_w / city_w.sum())
     city_id = cities["city_id"].to_numpy()[city_idx].astype(np.int32)
-    province = city_prov[city_idx].astype(object)
     prov_index = {code: j for j, code in enumerate(prov_codes)}
     city_prov_idx = np.array([prov_index[c] for c in city_prov])
     ctry_w = np.array([o[1] for o in OVERSEAS])
     ctry = rng.choice(len(OVERSEAS), size=n, p=ctry_w / ctry_w.sum())
-    province = np.where(overseas, np.array([o[0] for o in OVERSEAS], dtype=object)[ctry], province)
     city_id = np.where(overseas, -1, city_id)
     # Geography code per user: index into PROVINCES, then the overseas countries after them.
     province_idx = np.where(overseas, len(PROVINCES) + ctry, city_prov_idx[city_idx])
@@ -194,27 +195,25 @@ def build_population(params: WorldParams, model: Behaviour, rng: np.random.Gener
     high = np.array([24, 29, 34, 39, 49, 65])[age_idx]
     ref_year = params.start.year
     birth_year = (ref_year - rng.integers(low, high + 1)).astype(np.int16)
-    gender = np.where(rng.random(n) < 0.62, "F", "M").astype(object)
-    occupation = np.array(OCCUPATIONS, dtype=object)[
-        rng.choice(
-            len(OCCUPATIONS), size=n, p=np.array(OCCUPATION_WEIGHTS) / sum(OCCUPATION_WEIGHTS)
-        )
-    ]
+    male = rng.random(n) >= 0.62  # index into ("F", "M")
+    occupation = rng.choice(
+        len(OCCUPATIONS), size=n, p=np.array(OCCUPATION_WEIGHTS) / sum(OCCUPATION_WEIGHTS)
+    )
     young = age_idx == 0
     senior = age_idx >= 3
 
     # Names: sampled from Faker's zh_CN lists with numpy (Faker's name() is ~40k/s).
-    last = list(ZhPerson.last_names.keys())
+    last = vocab(ZhPerson.last_names.keys())
     lw = np.array(list(ZhPerson.last_names.values()))
-    first = list(ZhPerson.first_names)
-    ln = np.array(last, dtype=object)[rng.choice(len(last), size=n, p=lw / lw.sum())]
-    f1 = np.array(first, dtype=object)[rng.integers(0, len(first), n)]
-    f2 = np.array(first, dtype=object)[rng.integers(0, len(first), n)]
+    first = vocab(ZhPerson.first_names)
+    ln = last.take(pa.array(rng.choice(len(last), size=n, p=lw / lw.sum())))
+    f1 = first.take(pa.array(rng.integers(0, len(first), n)))
+    f2 = first.take(pa.array(rng.integers(0, len(first), n)))
     two = rng.random(n) < 0.7
-    names = ln + f1 + np.where(two, f2, "")
+    names = join(ln, f1, pc.if_else(pa.array(two), f2, pa.scalar("", LSTR)))
     if n <= 50_000:  # small worlds also get Faker's own generator for a share of names
         k = min(n, 2000)
-        names[:k] = [faker.name() for _ in range(k)]
+        names = pa.concat_arrays([vocab([faker.name() for _ in range(k)]), names[k:]])
 
     # Activity, lifetime and registration (minutes relative to the world start).
     w_minutes = params.days * MINUTES_PER_DAY
@@ -261,7 +260,7 @@ def build_population(params: WorldParams, model: Behaviour, rng: np.random.Gener
         tot = aff.sum(1, keepdims=True)
     channel_cum = np.cumsum(aff / tot, axis=1).astype(np.float32)
     channel_cum[:, -1] = 1.0
-    acq = np.array(model.channel_ids, dtype=object)[np.argmax(aff, axis=1)]
+    acq = np.argmax(aff, axis=1)  # index into model.channel_ids
 
     fav_category = rng.choice(n_cat, size=n, p=cat_w / cat_w.sum())
     coupon_affinity = rng.beta(1.5, 2.5, n)
@@ -278,20 +277,23 @@ def build_population(params: WorldParams, model: Behaviour, rng: np.random.Gener
     users = pd.DataFrame(
         {
             "user_id": np.arange(1, n + 1, dtype=np.int64),
-            "name": names,
-            "gender": gender,
+            "name": str_column(names),
+            "gender": decode(male, ("F", "M")),
             "birth_year": birth_year,
-            "age_band": np.array(AGE_BANDS, dtype=object)[age_idx],
-            "city_id": pd.array(np.where(city_id < 0, None, city_id), dtype="Int32"),
-            "province": province,
+            "age_band": decode(age_idx, AGE_BANDS),
+            "city_id": pd.arrays.IntegerArray(
+                np.where(city_id < 0, 1, city_id).astype(np.int32), city_id < 0
+            ),
+            "province": decode(province_idx, geo_vocab()),
             "city_tier": tier,
-            "occupation": occupation,
+            "occupation": decode(occupation, OCCUPATIONS),
             "register_ts": reg_ts.astype("datetime64[us]"),
-            "acquisition_channel": acq,
+            "acquisition_channel": decode(acq, model.channel_ids),
             "is_member": is_member,
-            "member_tier": "none",
+            "member_tier": decode(np.zeros(n, dtype=np.int8), ("none",)),
             "private_join_ts": pd.Series(pd.NaT, index=range(n), dtype="datetime64[us]"),
-        }
+        },
+        copy=False,
     )
     tables["users"] = users
 
