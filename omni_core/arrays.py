@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 
@@ -178,41 +180,65 @@ _PACK_BLOCK = 1 << 16  # rows per block of the pack/unpack loops (the block's wo
 
 
 def take_many(arrays: list[np.ndarray], idx: np.ndarray) -> list[np.ndarray]:
-    """``[np.take(a, idx) for a in arrays]`` for 1-D integer/bool arrays, with far fewer random reads.
+    """``[np.take(a, idx, axis=0) for a in arrays]``, with far fewer random reads.
 
     A random gather costs a cache miss per row and array once the arrays outgrow the cache
-    (~15 ns a row on millions of rows). The arrays are offset by their minimum and bit-packed
-    side by side into as few uint64 words per row as their value ranges allow (e.g. ten session
-    fields in one word), the words are gathered once, and unpacked again; packing and unpacking
-    run block by block in cache. Arrays that do not fit a word are gathered as they are.
+    (~15 ns a row on millions of rows). The 1-D integer/bool arrays are offset by their minimum
+    and bit-packed side by side into as few uint64 words per row as their value ranges allow
+    (e.g. ten session fields in one word), the words are gathered once, and unpacked again;
+    packing and unpacking run block by block in cache. The other arrays (2-D, floats, too wide)
+    are gathered as they are, on a second thread when large (numpy releases the GIL).
     """
     idx = np.asarray(idx)
     n = len(arrays[0]) if arrays else 0
     out: list[np.ndarray | None] = [None] * len(arrays)
     words: list[list[tuple[int, int, int, int]]] = []  # per word: (array, shift, bits, min)
+    plain: list[int] = []
     used = 64
     for i, a in enumerate(arrays):
-        if (
-            a.ndim != 1
-            or a.dtype.kind not in "biu"
-            or a.dtype == np.uint64
-            or len(a) != n
-            or n == 0
-        ):
-            out[i] = np.take(a, idx, axis=0)
+        packable = a.ndim == 1 and a.dtype.kind in "biu" and a.dtype != np.uint64
+        if not packable or len(a) != n or n == 0:
+            plain.append(i)
             continue
         lo, hi = int(a.min()), int(a.max())
         bits = max((hi - lo).bit_length(), 1)
         if bits > 63:
-            out[i] = np.take(a, idx)
+            plain.append(i)
             continue
         if used + bits > 64:
             words.append([])
             used = 0
         words[-1].append((i, used, bits, lo))
         used += bits
+
+    def take_plain() -> None:
+        for i in plain:
+            out[i] = np.take(arrays[i], idx, axis=0)
+
+    if len(idx) < _THREAD_ROWS or not plain or not words:
+        take_plain()
+        _take_packed(arrays, idx, words, out)
+    else:
+        with ThreadPoolExecutor(1, thread_name_prefix="omni-take") as pool:
+            job = pool.submit(take_plain)
+            _take_packed(arrays, idx, words, out)
+            job.result()
+    return out  # type: ignore[return-value]
+
+
+_THREAD_ROWS = 1 << 20  # take_many gathers its unpacked arrays on a second thread from here
+
+
+def _take_packed(
+    arrays: list[np.ndarray],
+    idx: np.ndarray,
+    words: list[list[tuple[int, int, int, int]]],
+    out: list[np.ndarray | None],
+) -> None:
+    """Pack ``words`` (per word: array, shift, bits, min), gather them at ``idx``, unpack."""
     if not words:
-        return out  # type: ignore[return-value]
+        return
+    n = len(arrays[words[0][0][0]])
     packed = np.empty((len(words), n), dtype=np.uint64)
     tmp = np.empty(_PACK_BLOCK, dtype=np.uint64)
     for start in range(0, n, _PACK_BLOCK):
@@ -246,4 +272,3 @@ def take_many(arrays: list[np.ndarray], idx: np.ndarray) -> list[np.ndarray]:
                 np.right_shift(word, np.uint64(shift), out=t)
                 t &= np.uint64((1 << bits) - 1)
                 np.add(t.view(np.int64), lo, out=out[i][start:stop], casting="unsafe")
-    return out  # type: ignore[return-value]
