@@ -135,44 +135,57 @@ class UnitLookup:
     """``np.searchsorted`` into one or more fixed sorted arrays for queries in ``[0, 1)``, exactly.
 
     Built for inverse-CDF sampling: ``find(r, k)`` returns ``np.searchsorted(v_k, r, side)`` for
-    uniform draws ``r``. ``[0, 1)`` is cut into ``B = 2**bits`` buckets; ``floor(r * B)`` is exact
-    (``B`` a power of two), so ``r`` lies in ``[b/B, (b+1)/B)`` and the answer is the same for
-    every ``r`` of a bucket holding no value of ``v_k`` inside it: a table lookup. The few draws
-    falling in a bucket that holds a value (about ``len(v_k) / B`` of them) are answered by
-    comparison (``SortedLookup``).
+    uniform draws ``r`` (or ``outputs[k][that]`` when ``outputs`` maps each count to a result).
+    ``[0, 1)`` is cut into ``B = 2**bits`` buckets; ``floor(r * B)`` is exact (``B`` a power of
+    two), so ``r`` lies in ``[b/B, (b+1)/B)`` and the answer is the same for every ``r`` of a
+    bucket holding no value of ``v_k`` inside it: a table lookup. The few draws falling in a
+    bucket that holds a value (about ``len(v_k) / B`` of them) are answered by comparison
+    (``SortedLookup``).
     """
 
-    def __init__(self, segments: list[np.ndarray], side: str = "left", bits: int = 12) -> None:
+    def __init__(
+        self,
+        segments: list[np.ndarray],
+        side: str = "left",
+        bits: int = 12,
+        outputs: list[np.ndarray] | None = None,
+    ) -> None:
         if side not in ("left", "right"):
             raise ValueError(f"side must be 'left' or 'right', got {side!r}")
         nb = 1 << bits
         self.buckets = nb
         edges = np.arange(nb + 1) / nb
+        if outputs is None:
+            outputs = [np.arange(len(v) + 1) for v in segments]
+        self.outputs = np.concatenate([np.asarray(o) for o in outputs]).astype(np.int64)
+        self.out_start = np.concatenate([[0], np.cumsum([len(o) for o in outputs])[:-1]])
+        self.out_start = self.out_start.astype(np.int64)
+        self.hard = np.iinfo(np.int64).min  # table entry of a bucket holding a value
         base = np.empty((len(segments), nb), dtype=np.int64)
-        ambiguous = np.empty((len(segments), nb), dtype=bool)
         for k, v in enumerate(segments):
             v = np.asarray(v, dtype=np.float64)
             lo = np.searchsorted(v, edges[:-1], side)  # every value <(=) b/B is below r
             hi = np.searchsorted(v, edges[1:], "left")  # no value >= (b+1)/B is
-            base[k] = lo
-            ambiguous[k] = lo != hi
+            base[k] = np.where(lo == hi, self.outputs[self.out_start[k] + lo], self.hard)
         self.base = base.ravel()
-        self.ambiguous = ambiguous.ravel()
         self.fallback = SortedLookup(segments, side)
 
     def find(self, r: np.ndarray, k: int | np.ndarray = 0) -> np.ndarray:
-        """Per draw ``r`` (in ``[0, 1)``): ``np.searchsorted(segment k, r, side)``."""
+        """Per draw ``r`` (in ``[0, 1)``): ``np.searchsorted(segment k, r, side)``, or the output
+        of that count."""
         r = np.asarray(r)
-        b = np.minimum((r * self.buckets).astype(np.intp), self.buckets - 1)
+        b = (r * self.buckets).astype(np.intp)
+        np.minimum(b, self.buckets - 1, out=b)
         if np.ndim(k) == 0:
             b += int(k) * self.buckets
         else:
             b += np.asarray(k, dtype=np.intp) * self.buckets
         ans = np.take(self.base, b)
-        hard = np.flatnonzero(np.take(self.ambiguous, b))
+        hard = np.flatnonzero(ans == self.hard)
         if len(hard):
             kk = k if np.ndim(k) == 0 else np.asarray(k)[hard]
-            ans[hard] = self.fallback.find(r[hard], kk)
+            pos = self.fallback.find(r[hard], kk)
+            ans[hard] = self.outputs[self.out_start[kk] + pos]
         return ans
 
 

@@ -158,25 +158,41 @@ class WorldContext:
         # np.searchsorted gives on each row's cumulative probabilities, in a few passes.
         self.cum_lookup = SortedLookup([self.cum], "right", buckets=min(4 * len(self.cum), 1 << 21))
         self.channel_cum_t = np.ascontiguousarray(pop.channel_cum.T)  # (channels, users)
-        self.source_lookup = UnitLookup(list(np.cumsum(model.source_p, axis=1)))
-        self.category_lookup = UnitLookup(list(pop.category_channel_cum))
-        self.sku_lookup = UnitLookup(pop.sku_cum)
-        self.sku_last = np.array([len(c) - 1 for c in pop.sku_cum], dtype=np.int64)
-        # Keywords: one lookup segment per channel (a dummy one for channels without keywords).
-        kw_idx = [self.kw_cum[c][0] if c in self.kw_cum else np.empty(0, np.int64)
-                  for c in range(model.n_channels)]  # fmt: skip
-        self.kw_lookup = UnitLookup(
-            [self.kw_cum[c][1] if c in self.kw_cum else np.ones(1) for c in range(model.n_channels)]
+        src_cum = list(np.cumsum(model.source_p, axis=1))
+        self.source_lookup = UnitLookup(  # the source index, min(count, last source)
+            src_cum, outputs=[np.minimum(np.arange(len(c) + 1), len(SOURCES) - 1) for c in src_cum]
         )
-        self.kw_count, self.kw_start, self.kw_flat = _flatten(kw_idx)
+        cat_cum = list(pop.category_channel_cum)
+        self.category_lookup = UnitLookup(
+            cat_cum,
+            outputs=[np.minimum(np.arange(len(c) + 1), len(CATEGORIES) - 1) for c in cat_cum],
+        )
+        self.sku_lookup = UnitLookup(  # sku_cat_start[k] + min(count, len - 1)
+            pop.sku_cum,
+            outputs=[
+                pop.sku_cat_start[k] + np.minimum(np.arange(len(c) + 1), len(c) - 1)
+                for k, c in enumerate(pop.sku_cum)
+            ],
+        )
+        # Keywords: one lookup segment per channel (a dummy one for channels without keywords),
+        # giving the keyword index of the count, min(count, last).
+        kw_cum = [
+            self.kw_cum.get(c, (np.zeros(1, np.int64), np.ones(1))) for c in range(model.n_channels)
+        ]
+        self.kw_count = np.array([len(self.kw_cum[c][0]) if c in self.kw_cum else 0
+                                  for c in range(model.n_channels)])  # fmt: skip
+        self.kw_lookup = UnitLookup(
+            [cw for _, cw in kw_cum],
+            outputs=[idx[np.minimum(np.arange(len(idx) + 1), len(idx) - 1)] for idx, _ in kw_cum],
+        )
         # Campaign choice: cumulative weights of a channel's campaigns active on a day, one
         # lookup segment per (channel with campaigns, day).
+        # The campaign index of the count, min(count, last), or -1 on a day none is active.
         day = np.arange(len(days.dates))
-        camp_idx, camp_segments, camp_has = [], [], []
+        camp_segments, camp_outputs = [], []
         self.camp_seg_base = np.full(model.n_channels, -1, dtype=np.int64)
         for c in range(model.n_channels):
             cidx = np.flatnonzero(self.camp_channel == c)
-            camp_idx.append(cidx)
             if len(cidx) == 0:
                 continue
             active = (self.camp_first_day[cidx][None, :] <= day[:, None]) & (
@@ -188,18 +204,11 @@ class WorldContext:
             cw = np.cumsum(w, axis=1) / np.where(has, tot, 1.0)[:, None]
             self.camp_seg_base[c] = len(camp_segments)
             camp_segments += list(cw)
-            camp_has.append(has)
-        self.camp_lookup = UnitLookup(camp_segments) if camp_segments else None
-        self.camp_has = np.concatenate(camp_has) if camp_has else np.zeros(0, dtype=bool)
-        self.camp_count, self.camp_start, self.camp_flat = _flatten(camp_idx)
-
-
-def _flatten(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sizes, start offsets and the concatenation of a list of index arrays."""
-    count = np.array([len(g) for g in groups], dtype=np.int64)
-    start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
-    flat = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups]).astype(np.int32)
-    return count, start, flat
+            pick = cidx[np.minimum(np.arange(len(cidx) + 1), len(cidx) - 1)]
+            camp_outputs += [pick if h else np.full(len(cidx) + 1, -1) for h in has]
+        self.camp_lookup = (
+            UnitLookup(camp_segments, outputs=camp_outputs) if camp_segments else None
+        )
 
 
 def simulate_sessions(
@@ -261,8 +270,7 @@ def simulate_sessions(
         channel = np.full(n, fixed_channel, dtype=np.int16)
     ch = channel.astype(np.intp)
     # Traffic source by channel mix (inverse CDF: the number of cumulative shares below the draw).
-    source = ctx.source_lookup.find(rng.random(out=draw), ch)
-    source = np.minimum(source, len(SOURCES) - 1).astype(np.int8)
+    source = ctx.source_lookup.find(rng.random(out=draw), ch).astype(np.int8)
     rng.random(out=draw)
     draw *= np.take(pop.n_devices, user)
     device = np.floor(draw).astype(np.int8)
@@ -270,7 +278,7 @@ def simulate_sessions(
     fav = rng.random(out=draw) < 0.5
     cat = ctx.category_lookup.find(rng.random(out=draw), ch)
     np.copyto(cat, np.take(pop.fav_category, user), where=fav)
-    np.minimum(cat, len(CATEGORIES) - 1, out=cat)
+    np.minimum(cat, len(CATEGORIES) - 1, out=cat)  # (the favourite is a category already)
     del fav
     sku = _pick_sku(ctx, cat, rng.random(out=draw))
     del cat
@@ -281,9 +289,7 @@ def simulate_sessions(
     search = np.flatnonzero(source == SOURCES.index("search"))
     search = search[ctx.kw_count[ch[search]] > 0]
     if len(search):
-        c = ch[search]
-        pos = np.minimum(ctx.kw_lookup.find(rk[search], c), ctx.kw_count[c] - 1)
-        keyword[search] = ctx.kw_flat[ctx.kw_start[c] + pos]
+        keyword[search] = ctx.kw_lookup.find(rk[search], ch[search])
     return Sessions(user, t_us, channel, source, device, sku, campaign, creative, keyword)
 
 
@@ -306,10 +312,7 @@ def _pick_sku(ctx: WorldContext, cat: np.ndarray, r: np.ndarray) -> np.ndarray:
 
     ``sku_cat_start[k] + min(searchsorted(sku_cum[k], r), len(sku_cum[k]) - 1)`` per draw.
     """
-    cat = np.asarray(cat, dtype=np.intp)
-    pos = np.minimum(ctx.sku_lookup.find(r, cat), np.take(ctx.sku_last, cat))
-    pos += np.take(ctx.pop.sku_cat_start, cat)
-    return pos.astype(np.int32)
+    return ctx.sku_lookup.find(r, cat).astype(np.int32)
 
 
 def _cum_at(cum: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -335,13 +338,10 @@ def _assign_campaigns(
     paid = rng.random(out=draw) < np.take(ctx.channel_paid, channel)
     r = rng.random(out=draw)
     m = np.flatnonzero(paid)
-    m = m[ctx.camp_count[channel[m]] > 0]
+    base = ctx.camp_seg_base[channel[m]]  # first (channel, day) segment, -1: no campaigns
+    m, base = m[base >= 0], base[base >= 0]
     if len(m):
-        c = channel[m]
-        seg = ctx.camp_seg_base[c] + day[m]  # the (channel, day) segment of the lookup
-        pick = np.minimum(ctx.camp_lookup.find(r[m], seg), ctx.camp_count[c] - 1)
-        has = ctx.camp_has[seg]
-        campaign[m[has]] = ctx.camp_flat[ctx.camp_start[c[has]] + pick[has]]
+        campaign[m] = ctx.camp_lookup.find(r[m], base + day[m])
     creative = np.full(n, -1, dtype=np.int32)
     m = campaign >= 0
     k = np.floor(rng.random(m.sum()) * ctx.camp_creative_n[campaign[m]]).astype(np.int64)
