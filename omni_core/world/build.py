@@ -105,7 +105,6 @@ def build_world(params: WorldParams | None = None, progress: Progress | None = N
     # 3. public -> private flow
     join_min, join_truth = _private_joins(ctx, s1, rng, end_us)
     joiners = np.flatnonzero(np.isfinite(join_min))
-    parts = [s1]
     if "wecom" in model.channel_ids and len(joiners):
         s2 = simulate_sessions(
             ctx,
@@ -116,9 +115,16 @@ def build_world(params: WorldParams | None = None, progress: Progress | None = N
             rng,
             fixed_channel=model.channel_ids.index("wecom"),
         )
-        parts.append(walk_funnel(ctx, s2, rng))
-    s = Sessions.concat(parts)
-    s = s.take(lexsort2(s.user, s.t_us))  # by time, then user
+        # All sessions by time, then user: sorted on a worker thread during the s2 funnel walk.
+        with ThreadPoolExecutor(1, thread_name_prefix="omni-sort") as pool:
+            order = pool.submit(
+                lexsort2, np.concatenate([s1.user, s2.user]), np.concatenate([s1.t_us, s2.t_us])
+            )
+            s = Sessions.concat([s1, walk_funnel(ctx, s2, rng)]).take(order.result())
+        del s2
+    else:
+        s = s1.take(lexsort2(s1.user, s1.t_us))
+    del s1
     session_id = np.arange(1, len(s) + 1, dtype=np.int64)
     say("private domain", 0.45)
 
