@@ -443,32 +443,35 @@ def walk_funnel(
         p_cart *= halo_multiplier(ctx, s)
     p_order = np.take(ctx.p_order_day, ch * n_days + day)
     probs = (p_click, None, p_cart, p_order, None)  # None: a per-channel rate (visit, pay)
+    # The stage times by stage (filled below); its memory first holds the (n, 5) draws.
+    by_stage = np.empty((len(EVENT_TYPES), n), dtype=np.int64)
+    draws = by_stage.reshape(-1)[: 5 * n].view(np.float64).reshape(n, 5)
     # A session passes stage j if its j-th draw is below the clipped probability and it passed
     # every earlier stage (one column of the (n, 5) draws at a time).
-    draws = rng.random((n, 5))
+    rng.random(out=draws)
     reached = np.ones(n, dtype=np.int8)
     alive = np.ones(n, dtype=bool)
     below = np.empty(n, dtype=bool)
     for j, p in enumerate(probs):
-        if p is None:
-            p = np.take(ctx.p_visit if j == 1 else ctx.p_pay, ch)
+        if p is None:  # into p_click's buffer, read already
+            p = np.take(ctx.p_visit if j == 1 else ctx.p_pay, ch, out=p_click)
         if stage_mult is not None:
             p = p * stage_mult[:, j]
         np.clip(p, 0.0, 0.995, out=p)
         np.less(draws[:, j], p, out=below)
         alive &= below
         reached += alive
-    del draws, probs, p_click, p_cart, p_order
-    fav_p = np.take(ctx.favorite_p_day, day)
-    favorite = rng.random(n) < fav_p
+    del draws, probs, below, alive
+    fav_p = np.take(ctx.favorite_p_day, day, out=p_order)
+    favorite = rng.random(out=p_cart) < fav_p
     favorite &= reached >= STAGE_VISIT
-    dwell = rng.lognormal(np.take(ctx.log_dwell, ch), 0.8)
+    dwell = rng.lognormal(np.take(ctx.log_dwell, ch, out=p_click), 0.8)
     np.maximum(dwell, 3.0, out=dwell)
+    del p_click, p_cart, p_order, fav_p, ch, day
     # Event times by stage: t1 = t0 + U(2, 30) s, t2 = t1 + U(1, 4) s, t3 = t2 + dwell x
     # U(0.1, 0.9), t4 = t2 + dwell x U(0.3, 0.95), t5 = t4 + LN(log 90, 0.8) s, t6 = t5 +
     # LN(log 30, 0.7) s; each delay truncated to whole microseconds.
     sec = 1_000_000
-    by_stage = np.empty((len(EVENT_TYPES), n), dtype=np.int64)
     by_stage[0] = s.t_us
     for j, prev, delay in (
         (1, 0, lambda: rng.uniform(2, 30, n)),
