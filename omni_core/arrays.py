@@ -192,28 +192,34 @@ class UnitLookup:
 _PACK_BLOCK = 1 << 16  # rows per block of the pack/unpack loops (the block's words stay in cache)
 
 
-def take_many(arrays: list[np.ndarray], idx: np.ndarray) -> list[np.ndarray]:
+def take_many(arrays: list[np.ndarray | list[np.ndarray]], idx: np.ndarray) -> list[np.ndarray]:
     """``[np.take(a, idx, axis=0) for a in arrays]``, with far fewer random reads.
 
-    A random gather costs a cache miss per row and array once the arrays outgrow the cache
-    (~15 ns a row on millions of rows). The 1-D integer/bool arrays are offset by their minimum
-    and bit-packed side by side into as few uint64 words per row as their value ranges allow
-    (e.g. ten session fields in one word), the words are gathered once, and unpacked again;
-    packing and unpacking run block by block in cache. The other arrays (2-D, floats, too wide)
-    are gathered as they are, on a second thread when large (numpy releases the GIL).
+    An entry may also be a list of parts, read as their concatenation along the rows (which is
+    never built). A random gather costs a cache miss per row and array once the arrays outgrow
+    the cache (~15 ns a row on millions of rows). The 1-D integer/bool arrays are offset by
+    their minimum and bit-packed side by side into as few uint64 words per row as their value
+    ranges allow (e.g. ten session fields in one word), the words are gathered once, and
+    unpacked again; packing and unpacking run block by block in cache. The other arrays (2-D,
+    floats, too wide) are gathered as they are, on a second thread when large (numpy releases
+    the GIL).
     """
     idx = np.asarray(idx)
-    n = len(arrays[0]) if arrays else 0
+    parts = [list(a) if isinstance(a, list | tuple) else [a] for a in arrays]
+    sizes = [len(p) for p in parts[0]] if parts else []
     out: list[np.ndarray | None] = [None] * len(arrays)
     words: list[list[tuple[int, int, int, int]]] = []  # per word: (array, shift, bits, min)
     plain: list[int] = []
     used = 64
-    for i, a in enumerate(arrays):
+    for i, ps in enumerate(parts):
+        a = ps[0]
         packable = a.ndim == 1 and a.dtype.kind in "biu" and a.dtype != np.uint64
-        if not packable or len(a) != n or n == 0:
+        packable = packable and all(p.dtype == a.dtype for p in ps)
+        if not packable or [len(p) for p in ps] != sizes or sum(sizes) == 0:
             plain.append(i)
             continue
-        lo, hi = int(a.min()), int(a.max())
+        lo = min(int(p.min()) for p in ps if len(p))
+        hi = max(int(p.max()) for p in ps if len(p))
         bits = max((hi - lo).bit_length(), 1)
         if bits > 63:
             plain.append(i)
@@ -226,24 +232,37 @@ def take_many(arrays: list[np.ndarray], idx: np.ndarray) -> list[np.ndarray]:
 
     def take_plain() -> None:
         for i in plain:
-            out[i] = np.take(arrays[i], idx, axis=0)
+            out[i] = _take_parts(parts[i], idx)
 
     if len(idx) < _THREAD_ROWS or not plain or not words:
         take_plain()
-        _take_packed(arrays, idx, words, out)
+        _take_packed(parts, idx, words, out)
     else:
         with ThreadPoolExecutor(1, thread_name_prefix="omni-take") as pool:
             job = pool.submit(take_plain)
-            _take_packed(arrays, idx, words, out)
+            _take_packed(parts, idx, words, out)
             job.result()
     return out  # type: ignore[return-value]
+
+
+def _take_parts(parts: list[np.ndarray], idx: np.ndarray) -> np.ndarray:
+    """``np.take(np.concatenate(parts), idx, axis=0)`` without the concatenation."""
+    if len(parts) == 1:
+        return np.take(parts[0], idx, axis=0)
+    out = np.empty((len(idx), *parts[0].shape[1:]), dtype=np.result_type(*parts))
+    stop = np.cumsum([len(p) for p in parts])
+    part = np.searchsorted(stop, idx, side="right")
+    for k, p in enumerate(parts):
+        sel = np.flatnonzero(part == k)
+        out[sel] = np.take(p, idx[sel] - (stop[k] - len(p)), axis=0)
+    return out
 
 
 _THREAD_ROWS = 1 << 20  # take_many gathers its unpacked arrays on a second thread from here
 
 
 def _take_packed(
-    arrays: list[np.ndarray],
+    parts: list[list[np.ndarray]],
     idx: np.ndarray,
     words: list[list[tuple[int, int, int, int]]],
     out: list[np.ndarray | None],
@@ -251,31 +270,34 @@ def _take_packed(
     """Pack ``words`` (per word: array, shift, bits, min), gather them at ``idx``, unpack."""
     if not words:
         return
-    n = len(arrays[words[0][0][0]])
-    packed = np.empty((len(words), n), dtype=np.uint64)
+    sizes = [len(p) for p in parts[words[0][0][0]]]
+    packed = np.empty((len(words), sum(sizes)), dtype=np.uint64)
     tmp = np.empty(_PACK_BLOCK, dtype=np.uint64)
-    for start in range(0, n, _PACK_BLOCK):
-        stop = min(start + _PACK_BLOCK, n)
-        t = tmp[: stop - start]
-        for w, fields in enumerate(words):
-            word = packed[w, start:stop]
-            word[:] = 0
-            for i, shift, _bits, lo in fields:
-                np.subtract(
-                    arrays[i][start:stop],
-                    lo,
-                    out=t.view(np.int64),
-                    dtype=np.int64,
-                    casting="unsafe",
-                )
-                np.left_shift(t, np.uint64(shift), out=t)
-                word |= t
+    offset = 0
+    for k, size in enumerate(sizes):
+        for start in range(0, size, _PACK_BLOCK):
+            stop = min(start + _PACK_BLOCK, size)
+            t = tmp[: stop - start]
+            for w, fields in enumerate(words):
+                word = packed[w, offset + start : offset + stop]
+                word[:] = 0
+                for i, shift, _bits, lo in fields:
+                    np.subtract(
+                        parts[i][k][start:stop],
+                        lo,
+                        out=t.view(np.int64),
+                        dtype=np.int64,
+                        casting="unsafe",
+                    )
+                    np.left_shift(t, np.uint64(shift), out=t)
+                    word |= t
+        offset += size
     gathered = [np.take(packed[w], idx) for w in range(len(words))]
     del packed
     m = len(idx)
     for fields in words:
         for i, *_ in fields:
-            out[i] = np.empty(m, dtype=arrays[i].dtype)
+            out[i] = np.empty(m, dtype=parts[i][0].dtype)
     for start in range(0, m, _PACK_BLOCK):
         stop = min(start + _PACK_BLOCK, m)
         t = tmp[: stop - start]

@@ -120,7 +120,7 @@ def build_world(params: WorldParams | None = None, progress: Progress | None = N
             order = pool.submit(
                 lexsort2, np.concatenate([s1.user, s2.user]), np.concatenate([s1.t_us, s2.t_us])
             )
-            s = Sessions.concat([s1, walk_funnel(ctx, s2, rng)]).take(order.result())
+            s = Sessions.concat_take([s1, walk_funnel(ctx, s2, rng)], order.result())
         del s2
     else:
         s = s1.take(lexsort2(s1.user, s1.t_us))

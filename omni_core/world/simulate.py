@@ -67,11 +67,20 @@ class Sessions:
 
     def take(self, idx: np.ndarray) -> Sessions:
         """Subset/reorder by an index array (the fields gathered together by ``take_many``)."""
+        return Sessions.concat_take([self], idx)
+
+    @staticmethod
+    def concat_take(parts: list[Sessions], idx: np.ndarray) -> Sessions:
+        """``Sessions.concat(parts).take(idx)`` without building the concatenation."""
         idx = np.asarray(idx)
         if idx.dtype == bool:
             idx = np.flatnonzero(idx)
-        names = [f for f in Sessions.__dataclass_fields__ if getattr(self, f) is not None]
-        taken = take_many([getattr(self, f) for f in names], idx)
+        names = [
+            f
+            for f in Sessions.__dataclass_fields__
+            if all(getattr(p, f) is not None for p in parts)
+        ]
+        taken = take_many([[getattr(p, f) for p in parts] for f in names], idx)
         return Sessions(**dict(zip(names, taken, strict=True)))
 
 
