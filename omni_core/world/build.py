@@ -128,13 +128,16 @@ def build_world(params: WorldParams | None = None, progress: Progress | None = N
     session_id = np.arange(1, len(s) + 1, dtype=np.int64)
     say("private domain", 0.45)
 
-    # 4. live streams + KOL content, events, orders. The event rows take no draws: they are
-    # built on a worker thread while this one goes on with the draws of the derived facts
-    # (numpy releases the GIL in the gathers and the sort), in the same order as ever.
+    # 4. live streams + KOL content, events, orders. The event rows and the live totals take
+    # no draws: they are built on a worker thread while this one goes on with the draws of the
+    # derived facts (numpy releases the GIL in the gathers and the sort), in the same order.
     lives = _assign_live_and_kols(ctx, s, rng)
     with ThreadPoolExecutor(1, thread_name_prefix="omni-events") as pool:
         events_job = pool.submit(events_frame, ctx, s, session_id, start, end_us)
         orders, lines = orders_frames(ctx, s, session_id, start, end_us, rng)
+        live_job = pool.submit(  # after the events, on the same worker
+            lambda: _live_totals(lives, events_job.result(), orders, start, model.channel_ids)
+        )
         say("events and orders", 0.7)
 
         tables = dict(pop.tables)
@@ -165,9 +168,8 @@ def build_world(params: WorldParams | None = None, progress: Progress | None = N
         snaps, moves = _inventory(ctx, orders, lines, tables["returns"], params, rng)
         tables["inventory_snapshots"], tables["inventory_movements"] = snaps, moves
         tables["identity_records"] = _identities(ctx, s, rng)
-        events = events_job.result()
-    tables["events"] = events
-    tables["live_sessions"] = _live_totals(lives, events, orders, start, model.channel_ids)
+        tables["events"] = events_job.result()
+        tables["live_sessions"] = live_job.result()
     tables = {t.name: conform(t.name, tables[t.name]) for t in TABLES}
     say("done", 1.0)
     truth = {
