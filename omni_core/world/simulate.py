@@ -195,8 +195,8 @@ class WorldContext:
             outputs=[idx[np.minimum(np.arange(len(idx) + 1), len(idx) - 1)] for idx, _ in kw_cum],
         )
         # Campaign choice: cumulative weights of a channel's campaigns active on a day, one
-        # lookup segment per (channel with campaigns, day).
-        # The campaign index of the count, min(count, last), or -1 on a day none is active.
+        # lookup segment per (channel with campaigns, day), giving the campaign index of the
+        # count, min(count, last), or -1 on a day none is active.
         day = np.arange(len(days.dates))
         camp_segments, camp_outputs = [], []
         self.camp_seg_base = np.full(model.n_channels, -1, dtype=np.int64)
