@@ -60,7 +60,6 @@ IMPORTED_CHANNEL = "imported"
 UNCATEGORIZED = "uncategorized"
 _INT_MAX = {"TINYINT": 127, "SMALLINT": 32767, "INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1}
 NAT = np.datetime64("NaT", "us")
-ROW_GROUP = 122_880  # rows of a DuckDB row group
 _REV_TYPES = {"row": pa.int64(), "source_order_id": pa.string(), "order_id": pa.int64(),
               "user_id": pa.int64(), "sku_id": pa.int64(), "ts": pa.timestamp("us"),
               "qty": pa.float64(), "unit_price": pa.float64(), "line_amount": pa.float64(),
@@ -610,8 +609,8 @@ def build(orders: FileRows, events: FileRows | None = None,
         "order_id": S["order_id"], "line_no": line_no, "sku_id": sku_ids[S["sku"]],
         "qty": S["qty"], "unit_price": S["price"], "line_amount": S["amt"],
     }  # fmt: skip
-    early = {"orders": _batched(_table("orders", orders_t, n_o)),
-             "order_lines": _batched(_table("order_lines", lines_t, n_sale))}  # fmt: skip
+    early = {"orders": _table("orders", orders_t, n_o),
+             "order_lines": _table("order_lines", lines_t, n_sale)}  # fmt: skip
     for name, table in early.items():  # the large tables are written while the rest is derived
         emit(name, table)
 
@@ -649,7 +648,6 @@ def build(orders: FileRows, events: FileRows | None = None,
     tables["import_reversals"] = pa.table(rev_t)
     tables["import_keys"] = _keys_table(od, okeys, kept, cust_space, user_ids, sku_space, sku_ids)
     tables["import_rejects"] = _rejects_table([orders] + ([events] if events else []))
-    tables = {k: v if k in early else _batched(v) for k, v in tables.items()}
 
     sale_amount = float(np.nansum(amount[sale]))
     paid_mask = ~unpaid
@@ -1078,14 +1076,6 @@ def _rejects_table(files: list[FileRows]) -> pa.Table:
             ("field", pa.string()), ("column", pa.string()), ("duplicate_of_row", pa.int64()),
             ("record", pa.string()))})  # fmt: skip
     return pa.concat_tables(parts)
-
-
-def _batched(table: pa.Table) -> pa.Table:
-    """The table in batches of one DuckDB row group (zero-copy slices): DuckDB then inserts the
-    batches in parallel, about twice as fast as one large batch."""
-    if table.num_rows <= ROW_GROUP:
-        return table
-    return pa.Table.from_batches(table.to_batches(max_chunksize=ROW_GROUP), schema=table.schema)
 
 
 def _table(name: str, data: dict[str, Any], n: int) -> pa.Table:
