@@ -30,7 +30,11 @@ SPARK_CONF = {
     "spark.app.name": "omni-parity",
     # Tiny queries are bound by planning, code generation and JIT (CPU): interpret expressions,
     # and compile the JVM's hot code with C1 only. Together ~35% less CPU than the defaults.
-    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+    # C1-only shrinks the default code cache to 48 MB; the suite needs ~53 MB, and a full cache
+    # fails queries ("Out of space in CodeCache for adapters"), so reserve 256 MB.
+    "spark.driver.extraJavaOptions": (
+        "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:ReservedCodeCacheSize=256m"
+    ),
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
 }
@@ -61,7 +65,17 @@ def spark_url(tmp_path_factory) -> str:
     session = spark_session("local[2]", conf)
     _clock["spark_up"] = time.perf_counter() - _clock["start"]
     yield "pyspark://local[2]?" + urlencode(conf)
+    peak, size = _code_cache_peak(session)
     session.stop()
+    # A full code cache disables the JIT and then fails queries at random; keep a margin.
+    assert peak < 0.8 * size, f"JVM code cache peaked at {peak >> 20} of {size >> 20} MB"
+
+
+def _code_cache_peak(session) -> tuple[int, int]:
+    """Peak bytes used and bytes reserved of the driver JVM's code cache (all its segments)."""
+    beans = session._jvm.java.lang.management.ManagementFactory.getMemoryPoolMXBeans()
+    pools = [b for b in beans if b.getName() == "CodeCache" or b.getName().startswith("CodeHeap")]
+    return sum(b.getPeakUsage().getUsed() for b in pools), sum(b.getUsage().getMax() for b in pools)
 
 
 @pytest.fixture(scope="package")
