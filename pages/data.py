@@ -8,7 +8,7 @@ import streamlit as st
 
 from omni_core.charts import area
 from omni_core.datasets import generate
-from omni_core.ingest import IngestError, describe, fields
+from omni_core.ingest import IngestError, describe, fields, schema_markdown
 from omni_core.ingest import session as imp
 from omni_core.overview import dataset_overview
 from omni_core.warehouse import check_dataset_name
@@ -82,6 +82,9 @@ def _editor(kind: str, upload, map_upload) -> dict | None:
 
 with tab_imp:
     st.caption(tr(*imp.HELP))
+    st.expander(
+        tr("导入字段说明（必填与可选列）", "Import schema (required and optional columns)")
+    ).markdown(schema_markdown(lang))
     u1, u2, u3 = st.columns(3)
     up = u1.file_uploader(tr("订单导出", "Order export"), type=imp.UPLOAD_TYPES, key="imp_orders")
     up_ev = u2.file_uploader(tr("事件导出（可选）", "Event export (optional)"),

@@ -177,12 +177,25 @@ def missing_required(kind: str, mapped: set[str]) -> list[str]:
 
 def schema_markdown(lang: str = "en") -> str:
     """The import schema as Markdown tables (the README's and the Data page's reference)."""
+    en = lang == "en"
+    titles = (("orders", "Order export" if en else "订单导出"),
+              ("events", "Event export (optional)" if en else "事件导出（可选）"))  # fmt: skip
+    head = (
+        "| field | required | meaning | suggested from columns like |"
+        if en
+        else "| 字段 | 必填 | 含义 | 自动识别的列名示例 |"
+    )
     parts = []
-    for kind, title in (("orders", "Order export"), ("events", "Event export (optional)")):
-        parts.append(f"**{title}**\n\n| field | required | meaning | suggested from columns like |")
+    for kind, title in titles:
+        parts.append(f"**{title}**\n\n{head}")
         parts.append("|---|---|---|---|")
         for f in fields(kind):
-            req = "yes" if f.required else ("one of" if f.name in AMOUNT_FIELDS else "")
+            if f.required:
+                req = "yes" if en else "是"
+            elif f.name in AMOUNT_FIELDS:
+                req = "one of" if en else "三选一"
+            else:
+                req = ""
             cjk = [x for x in f.synonyms if not x.isascii()][:3]
             names = ", ".join(cjk + [x for x in f.synonyms if x.isascii()][:3])
             label = f.en if lang == "en" else f.zh

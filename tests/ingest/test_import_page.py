@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from omni_core.ingest import fields
 from tests.apputil import run_page
 
 from .conftest import CHINESE_HEADER, RETAIL, write_chinese
@@ -70,3 +71,16 @@ def test_rejected_rows_and_bad_files(tmp_path):
     assert not at.exception
     assert any("is a PNG image, not a table" in e.value for e in at.error)
     assert not [b for b in at.button if b.key == "imp_go"]
+
+
+@pytest.mark.parametrize(("lang", "title", "head"), [
+    ("zh", "导入字段说明（必填与可选列）", "| 字段 | 必填 |"),
+    ("en", "Import schema (required and optional columns)", "| field | required |"),
+])  # fmt: skip
+def test_import_tab_documents_the_schema(lang, title, head):
+    at = run_page("data.py", lang)
+    box = next(e for e in at.expander if e.label == title)
+    text = "\n".join(m.value for m in box.markdown)
+    assert head in text
+    for f in fields("orders") + fields("events"):
+        assert f"`{f.name}`" in text
