@@ -8,6 +8,10 @@ Rules (the README's "import schema" section states them for users):
 - A loaded row is a *reversal* (cancellation/return) when its order id has the cancel prefix
   (``C536379``), its quantity is negative or its amount is negative; reversals go to
   ``import_reversals`` and, linked to the order they undo, to ``returns``. Other rows are sales.
+  A reversal line undoes the sale order with its own id, else its customer's latest order at or
+  before it that holds the same product; with neither it stays unlinked (the purchase predates
+  the export). An order's refunds (linked reversals, refund column, refunded status) are capped
+  at its amount in time order; the excess is reported.
 - Orders are built from sale lines (time = earliest line, customer/channel/province = first line
   that has one); order ids, customer ids and SKU codes that are plain numbers are kept, otherwise
   numbered 1..n in order of first appearance (``import_keys`` holds every source id).
@@ -60,6 +64,7 @@ IMPORTED_CHANNEL = "imported"
 UNCATEGORIZED = "uncategorized"
 _INT_MAX = {"TINYINT": 127, "SMALLINT": 32767, "INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1}
 NAT = np.datetime64("NaT", "us")
+_REV_AMOUNTS = ("status_refund_amount", "refund_over_order")  # amounts, not counts
 _REV_TYPES = {"row": pa.int64(), "source_order_id": pa.string(), "order_id": pa.int64(),
               "user_id": pa.int64(), "sku_id": pa.int64(), "ts": pa.timestamp("us"),
               "qty": pa.float64(), "unit_price": pa.float64(), "line_amount": pa.float64(),
@@ -618,6 +623,10 @@ def build(orders: FileRows, events: FileRows | None = None,
     rev_t, returns_t, rev_counts = _reversals(orders, rev, by_prefix, oid, cust, sku, qty, price,
                                               amount, user_ids, sku_ids, od, S, channel_ids,
                                               cls)  # fmt: skip
+    if rev_counts["refunds_capped"]:
+        warnings.append(f"{rev_counts['refunds_capped']:,} refunds/returns exceeded what was left "
+                        f"of their order and were capped at it ({rev_counts['refund_over_order']:,.2f}"
+                        " not attributed to a loaded order)")  # fmt: skip
 
     # Events.
     events_t = None
@@ -657,6 +666,7 @@ def build(orders: FileRows, events: FileRows | None = None,
         "unpaid_orders": round(float(np.nansum(amt[unpaid])), 2),
         "reversals": round(float(np.nansum(np.abs(amount[rev]))), 2),
         "refunds": round(float(returns_t["refund_amount"].sum()) if returns_t else 0.0, 2),
+        "refund_over_order": rev_counts["refund_over_order"],
     }
     amounts["net"] = round(amounts["paid_orders"] - amounts["reversals"]
                            - rev_counts["status_refund_amount"], 2)  # fmt: skip
@@ -676,7 +686,7 @@ def build(orders: FileRows, events: FileRows | None = None,
         "provinces": int(len(set(orders_t["province"]) - {None})),
         "first_order_ts": _iso(od["order_ts"].min()) if n_o else None,
         "last_order_ts": _iso(od["order_ts"].max()) if n_o else None,
-        **{k: v for k, v in rev_counts.items() if k != "status_refund_amount"},
+        **{k: v for k, v in rev_counts.items() if k not in _REV_AMOUNTS},
         **ev_counts,
     }  # fmt: skip
     id_kept = {"order_id": kept, "customer_id": users_kept, "sku_id": skus_kept}
@@ -750,51 +760,48 @@ def _reversals(orders: FileRows, rev: np.ndarray, by_prefix: np.ndarray, oid: Co
                       "ts": orders.times["order_ts"].values[rev], "cust": cust[rev],
                       "sku": sku[rev], "qty": qty[rev], "price": price[rev], "amt": amount[rev],
                       "abs": np.abs(amount[rev]), "prefix": by_prefix[rev]})  # fmt: skip
-    order_ids = od["order_id"]
-    # (a) the same order id as a sale order (returns within an order).
     g = Groups(R["doc"].to_numpy())
     docs = pd.DataFrame({
         "ts": g.min_time(R["ts"].to_numpy()), "cust": g.reduce(np.maximum, R["cust"].to_numpy()),
-        # pandas' grouped sum (compensated), as before
-        "amt": R.groupby("doc", sort=False)["abs"].sum().to_numpy(),
         "prefix": g.reduce(np.maximum, R["prefix"].to_numpy()),
-        "first": g.reduce(np.minimum, R["row"].to_numpy()),
     }, index=pd.Index(g.keys, name="doc"))  # fmt: skip
-    docs["order_id"] = order_ids.reindex(docs.index).to_numpy()
-    # (b) the customer's latest earlier order holding a returned SKU, else their latest earlier
-    # order (as-of joins: no customer × order blow-up).
-    todo = docs[pd.isna(docs["order_id"]) & (docs["cust"] >= 0)]
-    if len(todo):
-        wanted = todo["cust"].to_numpy(np.int64)
+    Oi = od.reset_index(drop=True)
+    order_id = Oi["order_id"].to_numpy(np.int64)
+    # Orders are addressed by their row in ``od`` (small ints: a source id of 19 digits would not
+    # survive a float round trip).
+    row_of_doc = pd.Series(np.arange(len(od), dtype=np.int64), index=od.index)
+    row_of_id = pd.Series(np.arange(len(od), dtype=np.int64), index=order_id)
+    # Each reversal line is linked to the order it undoes: (a) a sale order with the document's
+    # own id (returns within an order), else (b) its customer's latest order at or before it
+    # holding the same product (an as-of join: no customer x order blow-up). A line with neither
+    # (the purchase predates the export, or no customer) stays unlinked, never forced onto an
+    # unrelated order.
+    line_pos = row_of_doc.reindex(R["doc"].to_numpy()).fillna(-1).to_numpy(np.int64)
+    todo = (line_pos < 0) & (R["cust"].to_numpy() >= 0)
+    if todo.any():
+        wanted = R["cust"].to_numpy()[todo].astype(np.int64)
         lut = np.zeros(max(int(S["cust"].max(initial=0)), int(wanted.max())) + 2, bool)
         lut[wanted] = True  # the last entry stays False: code -1 (no customer) looks there
         mine = lut[S["cust"]]
-        sold = pd.DataFrame({"cust": S["cust"][mine], "sku": S["sku"][mine],
-                             "ots": S["ts"][mine], "order_id": S["order_id"][mine]})  # fmt: skip
-        lines = R.loc[R["doc"].isin(todo.index), ["doc", "cust", "sku", "ts"]]
-        hit = pd.merge_asof(lines.sort_values("ts"), sold.sort_values("ots"), left_on="ts",
+        sold = pd.DataFrame({"cust": S["cust"][mine].astype(np.int64), "sku": S["sku"][mine],
+                             "ots": S["ts"][mine],
+                             "pos": row_of_id.reindex(S["order_id"][mine]).to_numpy()})  # fmt: skip
+        sold = sold.sort_values(["ots", "pos"], kind="stable")
+        lines = pd.DataFrame({"i": np.flatnonzero(todo), "cust": wanted,
+                              "sku": R["sku"].to_numpy()[todo], "ts": R["ts"].to_numpy()[todo]})  # fmt: skip
+        hit = pd.merge_asof(lines.sort_values("ts", kind="stable"), sold, left_on="ts",
                             right_on="ots", by=["cust", "sku"], direction="backward")  # fmt: skip
-        hit = hit.dropna(subset=["order_id"]).sort_values(["doc", "ots", "order_id"])
-        hit = hit.drop_duplicates("doc", keep="last")
-        docs.loc[hit["doc"].to_numpy(), "order_id"] = hit["order_id"].to_numpy()
-        rest = docs[pd.isna(docs["order_id"]) & (docs["cust"] >= 0)]
-        if len(rest):
-            own = od[od["cust"] >= 0]
-            by_cust = pd.DataFrame({"cust": own["cust"].to_numpy(np.int64),
-                                    "ots": own["order_ts"].to_numpy(),
-                                    "order_id": own["order_id"].to_numpy()})  # fmt: skip
-            left = pd.DataFrame({"doc": rest.index.to_numpy(), "ts": rest["ts"].to_numpy(),
-                                 "cust": rest["cust"].to_numpy(np.int64)})  # fmt: skip
-            hit2 = pd.merge_asof(left.sort_values("ts"), by_cust.sort_values("ots"),
-                                 left_on="ts", right_on="ots", by="cust",
-                                 direction="backward").dropna(subset=["order_id"])  # fmt: skip
-            docs.loc[hit2["doc"].to_numpy(), "order_id"] = hit2["order_id"].to_numpy()
-    linked = docs[pd.notna(docs["order_id"])].sort_values("first")
-    doc_order = docs["order_id"]
+        line_pos[hit["i"].to_numpy()] = hit["pos"].fillna(-1).to_numpy(np.int64)
+    R["pos"] = line_pos
+    lk = R[line_pos >= 0]
+    linked = (lk.groupby(["doc", "pos"], sort=False)
+              .agg(first=("row", "min"), amt=("abs", "sum")).reset_index())  # fmt: skip
+    linked = linked.join(docs, on="doc").sort_values(["first", "pos"], kind="stable")
+    rev_order = pd.arrays.IntegerArray(order_id[np.maximum(line_pos, 0)], line_pos < 0)
     rev_t = {
         "row": R["row"].to_numpy(),
         "source_order_id": np.array(oid.values + [None], object)[R["doc"].to_numpy()],
-        "order_id": pd.array(doc_order.reindex(R["doc"].to_numpy()).to_numpy(), dtype="Int64"),
+        "order_id": rev_order,
         "user_id": np.where(R["cust"] >= 0, user_ids[np.maximum(R["cust"].to_numpy(), 0)], None),
         "sku_id": sku_ids[R["sku"].to_numpy()] if len(R) else np.zeros(0, np.int64),
         "ts": R["ts"].to_numpy().astype("datetime64[us]"),
@@ -805,7 +812,6 @@ def _reversals(orders: FileRows, rev: np.ndarray, by_prefix: np.ndarray, oid: Co
     rev_t = {k: pa.array(v, _REV_TYPES[k], from_pandas=True) for k, v in rev_t.items()}
 
     # Orders refunded by status or by a refund amount.
-    Oi = od.reset_index(drop=True)
     refund = Oi["refund"].to_numpy(dtype=float)
     paid = Oi["paid"].to_numpy(dtype=float)
     gross = Oi["gross"].to_numpy(dtype=float)
@@ -813,39 +819,40 @@ def _reversals(orders: FileRows, rev: np.ndarray, by_prefix: np.ndarray, oid: Co
     by_status = (cls == "refunded") | (refund > 0)
     st_amt = np.where(refund > 0, refund, order_amt)[by_status]
 
-    oid_to_row = pd.Series(np.arange(len(Oi)), index=Oi["order_id"].to_numpy())
     parts = []
     if len(linked):
-        oi = oid_to_row.reindex(linked["order_id"].astype(np.int64).to_numpy()).to_numpy()
+        pos = linked["pos"].to_numpy(np.int64)
         parts.append(pd.DataFrame({
-            "order_id": linked["order_id"].astype(np.int64).to_numpy(),
+            "pos": pos,
             "user_id": np.where(linked["cust"] >= 0,
                                 user_ids[np.maximum(linked["cust"].to_numpy(), 0)],
-                                -linked["order_id"].astype(np.int64).to_numpy()),
-            "chan": Oi["chan"].to_numpy()[oi],
+                                -order_id[pos]),
             "ts": linked["ts"].to_numpy(),
             "reason": np.where(linked["prefix"], "cancellation", "return"),
             "amt": linked["amt"].to_numpy(),
         }))  # fmt: skip
     if by_status.any():
-        cust_o = Oi["cust"].to_numpy()[by_status]
-        oids = Oi["order_id"].to_numpy()[by_status]
+        pos = np.flatnonzero(by_status)
+        cust_o = Oi["cust"].to_numpy()[pos]
         parts.append(pd.DataFrame({
-            "order_id": oids,
-            "user_id": np.where(cust_o >= 0, user_ids[np.maximum(cust_o, 0)], -oids),
-            "chan": Oi["chan"].to_numpy()[by_status],
-            "ts": Oi["order_ts"].to_numpy()[by_status],
+            "pos": pos,
+            "user_id": np.where(cust_o >= 0, user_ids[np.maximum(cust_o, 0)], -order_id[pos]),
+            "ts": Oi["order_ts"].to_numpy()[pos],
             "reason": "refund",
             "amt": st_amt,
         }))  # fmt: skip
-    returns_t = None
+    over, capped = 0.0, 0
     if parts:
         Rt = pd.concat(parts, ignore_index=True)
+        Rt, over, capped = _cap_refunds(Rt, order_amt)
+    returns_t = None
+    if parts and len(Rt):
         ts_r = Rt["ts"].to_numpy().astype("datetime64[us]")
+        pos = Rt["pos"].to_numpy(np.int64)
         returns_t = {
             "return_id": np.arange(1, len(Rt) + 1, dtype=np.int64),
-            "order_id": Rt["order_id"].to_numpy(np.int64), "user_id": Rt["user_id"].to_numpy(),
-            "channel_id": _chan_ids(Rt["chan"].to_numpy(), channel_ids),
+            "order_id": order_id[pos], "user_id": Rt["user_id"].to_numpy(),
+            "channel_id": _chan_ids(Oi["chan"].to_numpy()[pos], channel_ids),
             "request_ts": ts_r, "refund_ts": ts_r, "reason": Rt["reason"].to_numpy(object),
             "refund_amount": Rt["amt"].to_numpy(float),
         }  # fmt: skip
@@ -854,13 +861,38 @@ def _reversals(orders: FileRows, rev: np.ndarray, by_prefix: np.ndarray, oid: Co
         "cancellation_documents": int(docs["prefix"].sum()),
         "negative_quantity_lines": int((~R["prefix"]).sum()),
         "reversal_documents": len(docs),
-        "reversals_linked": len(linked),
-        "reversals_unlinked": len(docs) - len(linked),
+        "reversals_linked": int(linked["doc"].nunique()),
+        "reversals_unlinked": len(docs) - int(linked["doc"].nunique()),
+        "reversal_lines_linked": len(lk),
+        "refunds_capped": capped,
+        "refund_over_order": round(over, 2),
         "refunded_orders": int(by_status.sum()),
         "returns": 0 if returns_t is None else len(returns_t["return_id"]),
         "status_refund_amount": float(np.nansum(st_amt)),
     }
     return rev_t, returns_t, counts
+
+
+def _cap_refunds(rt: pd.DataFrame, order_amt: np.ndarray) -> tuple[pd.DataFrame, float, int]:
+    """Cap an order's refunds, in time order, at its amount: a refund never exceeds its order.
+
+    ``rt`` holds one refund per row: the order's row in ``order_amt`` (``pos``), ``ts`` and
+    ``amt``. Returns the refunds in their given order (those the cap leaves at zero dropped), the
+    amount above the orders and how many refunds the cap changed.
+    """
+    rt = rt.assign(_seq=np.arange(len(rt))).sort_values(["ts", "_seq"], kind="stable")
+    pos = rt["pos"].to_numpy(np.int64)
+    cap = order_amt[pos]
+    cap = np.where(np.isnan(cap), np.inf, np.maximum(cap, 0.0))
+    amt = rt["amt"].to_numpy(dtype=float)
+    known = ~np.isnan(amt)  # an unknown amount stays unknown and takes nothing from the cap
+    amt0 = np.where(known, amt, 0.0)
+    cum = pd.Series(amt0).groupby(pos, sort=False).cumsum().to_numpy()
+    kept = np.where(known, np.minimum(cum, cap) - np.minimum(cum - amt0, cap), np.nan)
+    changed = known & ~np.isclose(kept, amt, rtol=0.0, atol=0.005)
+    rt = rt.assign(amt=kept)[~(changed & (kept <= 0.005))]
+    rt = rt.sort_values("_seq", kind="stable").drop(columns="_seq")
+    return rt, float((amt - kept)[changed].sum()), int(changed.sum())
 
 
 def _events(ev: FileRows, ok: np.ndarray, types: np.ndarray, cust: np.ndarray | None,

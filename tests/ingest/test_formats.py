@@ -204,3 +204,42 @@ def test_events_make_the_funnel_computable(wh, tmp_path):
     assert tm.to_dict() == {"exposure": 1, "click": 1, "page_view": 1, "cart": 1, "pay": 1}
     sku = wh.sql("SELECT count(*) AS n FROM withev.skus").n[0]
     assert sku == 4  # SKU-009 only seen in events
+
+
+def test_refunds_never_exceed_their_order_and_long_ids_stay_exact(wh, tmp_path):
+    """A refund column above the order, a return line in the same order and a second
+    cancellation of an already cancelled product add up to more than their orders: each order's
+    refunds are capped at its amount in time order, with a warning. 18-digit order ids (above
+    2**53, where a float round trip would change them) stay exact."""
+    big = 345_678_901_234_567_890
+    rows = [
+        "order_id,order_ts,customer_id,sku_id,quantity,unit_price,refund_amount",
+        f"{big},2024-11-11 00:05,u1,A,2,100,250",  # refund column 250 > the order's 200
+        f"{big},2024-11-11 09:00,u1,A,-1,100,",  # a return line within the order
+        f"{big + 1},2024-11-11 10:00,u1,B,1,80,",
+        f"C{big + 7},2024-11-12 10:00,u1,B,-1,80,",  # cancels B: links to order big + 1
+        f"C{big + 8},2024-11-13 10:00,u1,B,-1,80,",  # B again: nothing left of that order
+        f"C{big + 9},2024-11-13 11:00,u1,Z,-1,5,",  # product never bought here: unlinked
+    ]
+    path = tmp_path / "refunds.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = import_files(wh, path, name="r")
+    assert report.ids_kept["order_id"]
+    # In time order: order big's refund column (at its order time, 00:05) takes 200 of 250, and
+    # its return line at 09:00 finds nothing left; order big + 1's first cancellation takes 80,
+    # the second nothing. Refunds left at zero are dropped.
+    ret = wh.sql("SELECT order_id, reason, refund_amount FROM r.returns ORDER BY return_id")
+    assert ret["order_id"].tolist() == [big + 1, big]
+    assert ret["reason"].tolist() == ["cancellation", "refund"]
+    assert ret["refund_amount"].tolist() == [pytest.approx(80), pytest.approx(200)]
+    rev = wh.sql("SELECT source_order_id, order_id FROM r.import_reversals ORDER BY row")
+    assert rev["source_order_id"].tolist()[0] == str(big)
+    assert rev["order_id"].tolist()[:3] == [big, big + 1, big + 1]
+    assert pd.isna(rev["order_id"].iloc[3])
+    c = report.counts
+    assert (c["reversal_documents"], c["reversals_linked"], c["reversals_unlinked"]) == (4, 3, 1)
+    assert c["reversal_lines_linked"] == 3
+    assert c["refunds_capped"] == 3
+    assert report.amounts["refund_over_order"] == pytest.approx(50 + 100 + 80)
+    assert report.amounts["refunds"] == pytest.approx(280)
+    assert any("capped" in w for w in report.warnings)

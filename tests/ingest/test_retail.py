@@ -102,13 +102,44 @@ def test_the_warehouse_holds_what_the_report_says(imported, expected):
 def test_cancellations_become_returns_linked_to_earlier_orders(imported):
     wh, r = imported
     ret = wh.sql("""
-        SELECT r.order_id, r.user_id, r.request_ts, o.order_ts, o.user_id AS buyer
+        SELECT r.order_id, r.user_id, r.request_ts, r.refund_amount, o.order_ts, o.amount,
+               o.user_id AS buyer
         FROM retail.returns r JOIN retail.orders o USING (order_id)""")  # fmt: skip
-    assert len(ret) == r.counts["returns"] == r.counts["reversals_linked"] > 100
+    assert len(ret) == r.counts["returns"] > 100
     assert (ret["request_ts"] >= ret["order_ts"]).all()
     assert (ret["user_id"] == ret["buyer"]).all()
+    # A refund never exceeds its order (the cap is reported, not hidden).
+    per_order = ret.groupby("order_id").agg(
+        refunded=("refund_amount", "sum"), amount=("amount", "first")
+    )
+    assert (per_order["refunded"] <= per_order["amount"] + 1e-6).all()
+    assert r.counts["refunds_capped"] == sum("capped" in w for w in r.warnings)
     assert r.counts["reversals_linked"] + r.counts["reversals_unlinked"] == (
         r.counts["reversal_documents"])  # fmt: skip
+
+
+def test_each_reversal_line_links_to_the_latest_earlier_order_with_its_product(imported):
+    """Independent oracle in pandas: a cancellation line of customer c and product p belongs to
+    c's latest order at or before it that holds p; with no such order it stays unlinked."""
+    wh, r = imported
+    raw = pd.read_csv(RETAIL, dtype=str, keep_default_na=False).drop_duplicates()
+    raw["ts"] = pd.to_datetime(raw["InvoiceDate"])
+    raw["cust"] = raw["CustomerID"].str.replace(r"\.0$", "", regex=True)
+    rev = raw["InvoiceNo"].str.startswith("C") | (raw["Quantity"].astype(int) < 0)
+    sales = raw[~rev & (raw["cust"] != "")]
+    lines = raw[rev].reset_index(drop=True)
+    cand = lines.reset_index().merge(sales, on=["cust", "StockCode"], suffixes=("", "_s"))
+    cand = cand[cand["ts_s"] <= cand["ts"]]
+    latest = cand.groupby("index")["ts_s"].transform("max")
+    best = cand[cand["ts_s"] == latest].groupby("index")["InvoiceNo_s"].agg(set)
+    got = wh.sql("""SELECT row, order_id FROM retail.import_reversals ORDER BY row""")
+    assert len(got) == len(lines)
+    linked = got["order_id"].notna().to_numpy()
+    assert linked.sum() == len(best) == r.counts["reversal_lines_linked"]
+    assert (np.flatnonzero(linked) == best.index.to_numpy()).all()
+    chosen = got["order_id"][linked].astype("int64").astype(str).to_numpy()
+    want = best.sort_index().to_numpy()
+    assert all(c in w for c, w in zip(chosen, want, strict=True))
 
 
 def test_rfm_and_clv_compute_on_the_import(imported, expected):
