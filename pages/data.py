@@ -8,7 +8,7 @@ import streamlit as st
 
 from omni_core.charts import area
 from omni_core.datasets import generate
-from omni_core.ingest import IngestError, describe, fields, schema_markdown
+from omni_core.ingest import IngestError, describe, field_doc, fields, schema_markdown
 from omni_core.ingest import session as imp
 from omni_core.overview import dataset_overview
 from omni_core.warehouse import check_dataset_name
@@ -75,7 +75,7 @@ def _editor(kind: str, upload, map_upload) -> dict | None:
     cols = st.columns(4)
     for i, f in enumerate(fields(kind)):
         p["choices"][f.name] = cols[i % 4].selectbox(
-            f.label(lang) + (" *" if f.required else ""), p["columns"], help=f.doc,
+            f.label(lang) + (" *" if f.required else ""), p["columns"], help=field_doc(kind, f, lang),
             index=p["columns"].index(p["choices"][f.name]), key=f"map_{kind}_{f.name}")  # fmt: skip
     return p
 

@@ -13,7 +13,7 @@ Typical use::
 """
 
 from omni_core.ingest.errors import IngestError
-from omni_core.ingest.fields import EVENT_FIELDS, ORDER_FIELDS, fields, schema_markdown
+from omni_core.ingest.fields import EVENT_FIELDS, ORDER_FIELDS, field_doc, fields, schema_markdown
 from omni_core.ingest.load import default_name, import_files, open_preview, prepare, suggest
 from omni_core.ingest.mapping import DEFAULT_OPTIONS, Mapping, suggest_mapping
 from omni_core.ingest.read import Preview, SourceInfo, preview
@@ -32,6 +32,7 @@ __all__ = [
     "capabilities",
     "default_name",
     "describe",
+    "field_doc",
     "fields",
     "import_files",
     "limitations",

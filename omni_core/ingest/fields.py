@@ -146,6 +146,46 @@ EVENT_FIELDS: tuple[Field, ...] = (
 )  # fmt: skip
 
 FIELDS: dict[str, tuple[Field, ...]] = {"orders": ORDER_FIELDS, "events": EVENT_FIELDS}
+
+# The fields' explanations in Chinese (``Field.doc`` is the English), keyed ``kind.name``.
+DOC_ZH: dict[str, str] = {
+    "orders.order_id": "订单（发票）号；同一单号的行组成一个订单；带取消前缀（默认 'C'）的单号为取消单",
+    "orders.order_ts": "下单时间（常见日期格式均可，如 2024-11-11 00:05、2024/11/11、"
+    "11/11/2024 00:05、2024年11月11日 00:05、Unix 秒、Excel 日期）",
+    "orders.pay_ts": "付款时间；为空 = 未付款（默认：已付款订单取下单时间）",
+    "orders.customer_id": "买家 ID 或账号名；为空 = 游客订单（各自为一个匿名买家）",
+    "orders.sku_id": "商品编码；没有此列时按商品名称区分商品；编码为空的行归入同一个“无编码商品”",
+    "orders.sku_name": "商品名称或标题",
+    "orders.quantity": "本行件数（默认 1）；负数 = 退货/取消行",
+    "orders.unit_price": "单价；可带货币符号（¥ $ £ €）和千位分隔符",
+    "orders.line_amount": "本行金额（默认 数量 × 单价）",
+    "orders.order_amount": "订单实付总额；取该订单第一个非空值（每行重复或只写在首行都可以）；"
+    "默认：各行金额之和",
+    "orders.refund_amount": "订单已退款金额（生成一条退款记录）",
+    "orders.status": "如 交易成功 / 等待买家付款 / 交易关闭 / 退款成功 / paid / cancelled / refunded",
+    "orders.channel": "平台、渠道或店铺（天猫、京东、抖音、Amazon……）；默认：统一为一个“导入”渠道",
+    "orders.province": "买家所在省份（广东、广东省 → GD）或国家",
+    "orders.category": "商品类目；默认：统一为“未分类”",
+    "events.customer_id": "访客 ID，与订单导出的买家 ID 属同一编号体系",
+    "events.event_ts": "发生时间（日期格式同订单）",
+    "events.event_type": "exposure/曝光、click/点击、page_view/浏览、favorite/收藏、cart/加购、"
+    "order/下单、pay/支付（及常见同义词）",
+    "events.session_id": "访问 ID；默认：无事件超过 30 分钟即开始新会话",
+    "events.channel": "访问所在平台或渠道（与订单导出的渠道对应）",
+    "events.sku_id": "浏览的商品（编码同订单导出）",
+    "events.device_type": "ios / android / pc / mini_program / store_pos（iPhone、安卓、电脑、小程序……）",
+    "events.source": "search / recommend / live / short_video / note / message / community / store"
+    "（搜索、推荐、直播、短视频……）",
+    "events.province": "访客所在省份或国家",
+    "events.dwell_s": "页面停留秒数",
+}
+
+
+def field_doc(kind: str, f: Field, lang: str = "en") -> str:
+    """A field's explanation in ``lang`` (the English ``doc`` unless Chinese is asked for)."""
+    return DOC_ZH[f"{kind}.{f.name}"] if lang != "en" else f.doc
+
+
 AMOUNT_FIELDS = ("unit_price", "line_amount", "order_amount")
 
 
@@ -199,6 +239,9 @@ def schema_markdown(lang: str = "en") -> str:
             cjk = [x for x in f.synonyms if not x.isascii()][:3]
             names = ", ".join(cjk + [x for x in f.synonyms if x.isascii()][:3])
             label = f.en if lang == "en" else f.zh
-            parts.append(f"| `{f.name}` | {req} | {label}: {f.doc} | {names} |")
+            sep = ": " if en else "："
+            parts.append(
+                f"| `{f.name}` | {req} | {label}{sep}{field_doc(kind, f, lang)} | {names} |"
+            )
         parts.append("")
     return "\n".join(parts)

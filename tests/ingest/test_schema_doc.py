@@ -24,3 +24,14 @@ def test_readme_names_every_mapping_option() -> None:
     text = README.read_text(encoding="utf-8")
     for option in DEFAULT_OPTIONS:
         assert f"`{option}`" in text, option
+
+
+def test_every_field_is_explained_in_both_languages() -> None:
+    from omni_core.ingest import field_doc, fields
+
+    for kind in ("orders", "events"):
+        for f in fields(kind):
+            zh, en = field_doc(kind, f, "zh"), field_doc(kind, f, "en")
+            assert zh and en and zh != en, (kind, f.name)
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), (kind, f.name)
+    assert "订单实付总额" in schema_markdown("zh") and "paid total" in schema_markdown("en")
