@@ -586,7 +586,7 @@ def build(orders: FileRows, events: FileRows | None = None,
     amt = np.where(np.isnan(paid_amt), gross, paid_amt)
     gross = np.where(np.isnan(gross), amt, gross)
     has_cust = od["cust"].to_numpy() >= 0
-    order_user = np.where(has_cust, user_ids[np.maximum(od["cust"].to_numpy(), 0)],
+    order_user = np.where(has_cust, _id_or_zero(user_ids, od["cust"].to_numpy()),
                           -od["order_id"].to_numpy())  # fmt: skip
     prov_vals = [vocab.province_code(v) for v in _col(orders, "province").values] + [None]
     prov_arr = np.array(prov_vals, object)
@@ -693,6 +693,14 @@ def build(orders: FileRows, events: FileRows | None = None,
     return Built(tables, counts, amounts, warnings, id_kept)
 
 
+def _id_or_zero(ids: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``ids[codes]`` where a code is >= 0, else 0 (callers mask those; ``ids`` may be empty)."""
+    codes = np.asarray(codes)
+    if not len(ids):
+        return np.zeros(len(codes), np.int64)
+    return ids[np.maximum(codes, 0)]
+
+
 def _distinct(codes: np.ndarray) -> int:
     """How many distinct values non-negative integer codes hold."""
     return int(np.count_nonzero(np.bincount(codes))) if len(codes) else 0
@@ -780,12 +788,13 @@ def _reversals(orders: FileRows, rev: np.ndarray, by_prefix: np.ndarray, oid: Co
     todo = (line_pos < 0) & (R["cust"].to_numpy() >= 0)
     if todo.any():
         wanted = R["cust"].to_numpy()[todo].astype(np.int64)
-        lut = np.zeros(max(int(S["cust"].max(initial=0)), int(wanted.max())) + 2, bool)
+        s_pos = row_of_id.reindex(S["order_id"]).to_numpy()
+        s_cust = Oi["cust"].to_numpy()[s_pos]  # the order's customer (its first line's)
+        lut = np.zeros(max(int(s_cust.max(initial=0)), int(wanted.max())) + 2, bool)
         lut[wanted] = True  # the last entry stays False: code -1 (no customer) looks there
-        mine = lut[S["cust"]]
-        sold = pd.DataFrame({"cust": S["cust"][mine].astype(np.int64), "sku": S["sku"][mine],
-                             "ots": S["ts"][mine],
-                             "pos": row_of_id.reindex(S["order_id"][mine]).to_numpy()})  # fmt: skip
+        mine = lut[s_cust]
+        sold = pd.DataFrame({"cust": s_cust[mine].astype(np.int64), "sku": S["sku"][mine],
+                             "ots": S["ts"][mine], "pos": s_pos[mine]})  # fmt: skip
         sold = sold.sort_values(["ots", "pos"], kind="stable")
         lines = pd.DataFrame({"i": np.flatnonzero(todo), "cust": wanted,
                               "sku": R["sku"].to_numpy()[todo], "ts": R["ts"].to_numpy()[todo]})  # fmt: skip
@@ -802,7 +811,7 @@ def _reversals(orders: FileRows, rev: np.ndarray, by_prefix: np.ndarray, oid: Co
         "row": R["row"].to_numpy(),
         "source_order_id": np.array(oid.values + [None], object)[R["doc"].to_numpy()],
         "order_id": rev_order,
-        "user_id": np.where(R["cust"] >= 0, user_ids[np.maximum(R["cust"].to_numpy(), 0)], None),
+        "user_id": np.where(R["cust"] >= 0, _id_or_zero(user_ids, R["cust"].to_numpy()), None),
         "sku_id": sku_ids[R["sku"].to_numpy()] if len(R) else np.zeros(0, np.int64),
         "ts": R["ts"].to_numpy().astype("datetime64[us]"),
         "qty": R["qty"].to_numpy(), "unit_price": R["price"].to_numpy(),
@@ -825,7 +834,7 @@ def _reversals(orders: FileRows, rev: np.ndarray, by_prefix: np.ndarray, oid: Co
         parts.append(pd.DataFrame({
             "pos": pos,
             "user_id": np.where(linked["cust"] >= 0,
-                                user_ids[np.maximum(linked["cust"].to_numpy(), 0)],
+                                _id_or_zero(user_ids, linked["cust"].to_numpy()),
                                 -order_id[pos]),
             "ts": linked["ts"].to_numpy(),
             "reason": np.where(linked["prefix"], "cancellation", "return"),
@@ -836,7 +845,7 @@ def _reversals(orders: FileRows, rev: np.ndarray, by_prefix: np.ndarray, oid: Co
         cust_o = Oi["cust"].to_numpy()[pos]
         parts.append(pd.DataFrame({
             "pos": pos,
-            "user_id": np.where(cust_o >= 0, user_ids[np.maximum(cust_o, 0)], -order_id[pos]),
+            "user_id": np.where(cust_o >= 0, _id_or_zero(user_ids, cust_o), -order_id[pos]),
             "ts": Oi["order_ts"].to_numpy()[pos],
             "reason": "refund",
             "amt": st_amt,
