@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from omni_core.analysis import ch13
@@ -27,6 +28,23 @@ def test_periods_and_efficiency_match_pandas(wh, tables):
     w = eff["weekly"]
     assert (w["gmv_per_head"] == w["gmv"] / w["headcount"]).all()
     assert eff["target"] == pytest.approx(1.4 * w["gmv_per_head"].iloc[0])
+
+
+def test_full_weeks_are_the_weeks_inside_the_span_even_for_a_shop_closed_on_saturdays(tables):
+    o = tables["orders"]
+    paid = o[o["pay_ts"].notna() & (o["pay_ts"].dt.day_of_week != 5)]  # no Saturday sales
+    w = Warehouse("duckdb://:memory:")
+    w.write_tables({"orders": paid}, "shop", meta={"kind": "import"})
+    org = ch13.default_org(w, "shop")
+    weekly = ch13.efficiency(w, "shop", org)["weekly"]
+    first, last = paid["pay_ts"].min().normalize(), paid["pay_ts"].max().normalize()
+    monday = first + pd.Timedelta(days=(7 - first.day_of_week) % 7)
+    want = pd.date_range(monday, last - pd.Timedelta(days=6), freq="7D")
+    assert list(weekly["week"]) == list(want) and len(want) > 0
+    assert (weekly["days"] == 6).all()
+    week0 = paid[(paid["pay_ts"] >= want[0]) & (paid["pay_ts"] < want[0] + pd.Timedelta(days=7))]
+    assert weekly["gmv"].iloc[0] == pytest.approx(week0["amount"].sum())
+    w.close()
 
 
 def test_orders_only_import(tables):

@@ -525,7 +525,7 @@ def sku_choices(wh: Warehouse, dataset: str) -> pd.DataFrame:
     units = wh.query(mi.channel_sku_demand(t)).groupby("sku_id")["units"].sum().rename("units")
     out = wh.query(t.skus).merge(units, left_on="sku_id", right_index=True)
     out = out.sort_values(["is_hot", "units", "sku_id"], ascending=[False, False, True])
-    out["label"] = "#" + out["sku_id"].astype(str) + " " + out["name"].astype(str)
+    out["label"] = ("#" + out["sku_id"].astype(str) + " " + out["name"].fillna("")).str.strip()
     return out.reset_index(drop=True)
 
 

@@ -169,11 +169,22 @@ def dimension_table(org: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def efficiency(wh: Warehouse, dataset: str, org: pd.DataFrame) -> dict[str, Any]:
-    """Weekly GMV per head (full weeks only) with the doc's +40% target over the first week."""
-    w = wh.query(tm.weekly_gmv(wh.tables(dataset)))
-    w = w[w["days"] == 7].reset_index(drop=True)
+    """Weekly GMV per head (full weeks only) with the doc's +40% target over the first week.
+
+    A week is full when all of it lies between the first and the last day with paid orders (a
+    shop closed on Saturdays still has full weeks; the partial weeks at either end are left out).
+    """
+    t = wh.tables(dataset)
+    w = wh.query(tm.weekly_gmv(t))
+    span = wh.query(tm.pay_span(t)).iloc[0]
+    if w.empty or pd.isna(span["first"]):
+        raise ValueError("the dataset has no paid orders")
+    first, last = pd.Timestamp(span["first"]).normalize(), pd.Timestamp(span["last"]).normalize()
+    w = w[(w["week"] >= first) & (w["week"] + pd.Timedelta(days=6) <= last)].reset_index(drop=True)
     if w.empty:
-        raise ValueError("the dataset has no full week of paid orders")
+        raise ValueError(
+            f"the dataset has no full week of paid orders ({first:%Y-%m-%d} to {last:%Y-%m-%d})"
+        )
     joined = pd.to_datetime(org["start_date"]).to_numpy()
     week_end = (w["week"] + pd.Timedelta(days=7)).to_numpy()
     w["headcount"] = (joined[None, :] < week_end[:, None]).sum(axis=1)

@@ -1002,8 +1002,11 @@ def _skus(space: KeySpace, sku_ids: np.ndarray, S: dict[str, np.ndarray],
     if "category" in orders.ids:
         sk, ct = _mode_by(S["sku"], S["cat"])
         cat[sk] = cats[ct]
-    blank = np.array(space.values, object) == ""
+    codes = np.array(space.values, object)
+    blank = codes == ""
     name[blank & pd.isna(name)] = "未编码商品 / Item without code"
+    unnamed = pd.isna(name)  # a code whose rows never carry a name is shown by its code
+    name[unnamed] = codes[unnamed]
     pos = S["price"] > 0
     price = np.full(n, np.nan)
     sk, med = _median_by(S["sku"][pos], S["price"][pos])
