@@ -34,6 +34,11 @@ def _run(name: str, dataset: str, version: str, **kw) -> dict:
     return getattr(ch03, name)(wh(), dataset, **kw)
 
 
+@cache
+def _seed_categories(dataset: str, version: str) -> list[str]:
+    return ch03.seed_categories(wh(), dataset)
+
+
 def notes(res: dict) -> None:
     if res.get("missing"):
         st.info("\n\n".join(tr(*n) for n in res["missing"]))
@@ -69,7 +74,7 @@ with tabs[1]:
 with tabs[2]:
     doc_note(tr(*ch03.NOTES["lookalike"]))
     c = st.columns(5)
-    cat = c[0].selectbox(tr("种子品类", "Seed category"), ch03.category_choices(tags),
+    cat = c[0].selectbox(tr("种子品类", "Seed category"), _seed_categories(ds, ver),
                          format_func=lambda v: charts.tag_label(v, lang))  # fmt: skip
     seed_days = c[1].slider(tr("种子窗口（天）", "Seed window (days)"), 7, 45, 30)
     hold = c[2].slider(tr("留出期（天）", "Hold-out (days)"), 7, 21, 14)

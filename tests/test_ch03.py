@@ -73,6 +73,24 @@ def _cells_pd(tables: dict, coupon: pd.Series) -> pd.DataFrame:
     return per.groupby(keys)["clicked"].agg(exposures="size", clicks="sum").reset_index()
 
 
+def test_seed_categories_are_the_datasets_own_by_buyers(wh, tables):
+    o, ln, sk = tables["orders"], tables["order_lines"], tables["skus"]
+    paid = o[o["pay_ts"].notna()][["order_id", "user_id"]]
+    j = paid.merge(ln[["order_id", "sku_id"]], on="order_id").merge(sk[["sku_id", "category_id"]])
+    want = j.groupby("category_id")["user_id"].nunique()
+    got = wh.query(ma.category_buyer_counts(wh.tables("world")))
+    assert dict(zip(got["category_id"], got["buyers"], strict=True)) == want.to_dict()
+    assert list(got["buyers"]) == sorted(got["buyers"], reverse=True)
+    assert ch03.seed_categories(wh, "world") == list(got["category_id"])
+    # An import's categories are its own names, not the simulator's ids.
+    imp = Warehouse("duckdb://:memory:")
+    renamed = sk.assign(category_id=sk["category_id"].map(lambda c: f"类目-{c}"))
+    imp.write_tables({"orders": o, "order_lines": ln, "skus": renamed}, "imp", meta={"kind": "x"})
+    cats = ch03.seed_categories(imp, "imp")
+    assert cats and all(c.startswith("类目-") for c in cats)
+    imp.close()
+
+
 def test_creative_cells_equal_pandas(wh, tables):
     got = wh.query(ma.creative_cells(wh.tables()))
     p = tables["orders"][tables["orders"]["pay_ts"].notna()]

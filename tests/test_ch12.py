@@ -241,6 +241,25 @@ def test_orders_only_dataset_calibrates_what_it_can(shop) -> None:
     assert ch12.backtest(cal) is not None  # the orders still cover the calendar's Double 11
 
 
+def test_events_without_paid_traffic_say_the_optimiser_has_nothing_to_move(tables) -> None:
+    """An import with an event log but no ad spend and no campaign on any visit: the plan runs,
+    and the budget optimiser says plainly why it cannot reallocate."""
+    w = Warehouse("duckdb://:memory:")
+    try:
+        events = tables["events"].assign(campaign_id=None)
+        w.write_tables({**_orders_only(tables["orders"]), "events": events}, "ev",
+                       meta={"kind": "import"})  # fmt: skip
+        cal = ch12.calibrate(w, "ev")
+        assert cal.history["has_traffic"] and not cal.history["has_spend"]
+        sc = ch12.starting_scenario(cal, "double11")
+        assert ch12.run(cal, sc, "en")["kpis"]["gmv"] > 0
+        with pytest.raises(ScenarioError, match="no paid channel") as e:
+            ch12.optimize(cal, sc, "gmv", "en")
+        assert "付费渠道" in ch12.error_text(e.value, "zh")
+    finally:
+        w.close()
+
+
 @pytest.mark.skipif(not UCI.exists(), reason="the UCI Online Retail extract is not available")
 def test_a_real_order_export_plans_without_errors() -> None:
     """UCI Online Retail, December 2010: one unknown channel, no events; the planner falls back

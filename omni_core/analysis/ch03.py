@@ -33,7 +33,7 @@ from omni_core.models import attribution as attr
 from omni_core.models import lookalike as lk
 from omni_core.models import tags as tg
 from omni_core.models.theme_lift import fit_theme_lift
-from omni_core.reference import AGE_BANDS, CATEGORIES, FUNNEL_STAGES
+from omni_core.reference import AGE_BANDS, FUNNEL_STAGES
 from omni_core.warehouse import Warehouse
 
 NOTES: dict[str, tuple[str, str]] = {
@@ -234,13 +234,12 @@ def audience(tags: pd.DataFrame, **filters: Sequence[Any] | None) -> dict[str, A
 
 
 # --------------------------------------------------------------------------- lookalike
-def category_choices(tags: pd.DataFrame) -> list[str]:
-    """Category ids, most preferred first (reference order when there are no behaviour tags)."""
-    ref = [c[0] for c in CATEGORIES]
-    if "preferred_category" not in tags:
-        return ref
-    vc = tags["preferred_category"].value_counts()
-    return sorted(ref, key=lambda c: (-int(vc.get(c, 0)), ref.index(c)))
+def seed_categories(wh: Warehouse, dataset: str) -> list[str]:
+    """The dataset's category ids with paid buyers, most buyers first (the lookalike's seeds);
+    empty when the dataset has no order lines or SKUs."""
+    if not {"orders", "order_lines", "skus"} <= set(wh.table_names(dataset)):
+        return []
+    return [str(c) for c in wh.query(ma.category_buyer_counts(wh.tables(dataset)))["category_id"]]
 
 
 def lookalike_window(

@@ -585,6 +585,12 @@ def optimize(
     within its bounds, then re-simulate both allocations with stock."""
     plan = sm.prepare(sc, calib)
     obj, idx = bm.scenario_objective(plan, objective)
+    if not len(idx):
+        raise ScenarioError(
+            "没有可重新分配预算的付费渠道：数据集中没有广告花费或付费流量，预算优化无从下手",
+            "no paid channel to reallocate: the dataset has no ad spend or paid traffic, so the "
+            "budget optimiser has nothing to move",
+        )
     chans = [plan.channels[i] for i in idx]
     total = sc.total_budget
     bounds = {c: (lo, hi) for c, lo, hi in sc.bounds}

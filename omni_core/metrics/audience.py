@@ -113,6 +113,17 @@ def category_buyers(
     return j.group_by("user_id").agg(orders=j.order_id.nunique()).order_by("user_id")
 
 
+def category_buyer_counts(t: Tables) -> ir.Table:
+    """Distinct buyers with a paid order per category, most buyers first (ties by category id)."""
+    o = t.orders
+    p = o.filter(o.pay_ts.notnull())
+    ln = t.order_lines
+    s = t.skus.select(_sku="sku_id", _cat="category_id")
+    j = p.join(ln, p.order_id == ln.order_id).join(s, ln.sku_id == s._sku)
+    g = j.group_by(category_id=j._cat).agg(buyers=j.user_id.nunique())
+    return g.order_by([g.buyers.desc(), g.category_id])
+
+
 def creative_cells(t: Tables, *, coupon_share: float = 0.5) -> ir.Table:
     """Exposures and clicks of paid sessions per creative and observable user segment.
 
