@@ -30,13 +30,8 @@ def _profile(dataset: str, version: str) -> dict:
 
 
 @cache
-def _run(name: str, dataset: str, version: str, **kw) -> dict:
+def _run(name: str, dataset: str, version: str, **kw) -> dict | list[str]:
     return getattr(ch03, name)(wh(), dataset, **kw)
-
-
-@cache
-def _seed_categories(dataset: str, version: str) -> list[str]:
-    return ch03.seed_categories(wh(), dataset)
 
 
 def notes(res: dict) -> None:
@@ -74,7 +69,7 @@ with tabs[1]:
 with tabs[2]:
     doc_note(tr(*ch03.NOTES["lookalike"]))
     c = st.columns(5)
-    cat = c[0].selectbox(tr("种子品类", "Seed category"), _seed_categories(ds, ver),
+    cat = c[0].selectbox(tr("种子品类", "Seed category"), _run("seed_categories", ds, ver),
                          format_func=lambda v: charts.tag_label(v, lang))  # fmt: skip
     seed_days = c[1].slider(tr("种子窗口（天）", "Seed window (days)"), 7, 45, 30)
     hold = c[2].slider(tr("留出期（天）", "Hold-out (days)"), 7, 21, 14)

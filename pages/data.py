@@ -8,13 +8,13 @@ import streamlit as st
 
 from omni_core.charts import area
 from omni_core.datasets import generate
-from omni_core.ingest import IngestError, describe, field_doc, fields, schema_markdown
+from omni_core.ingest import IngestError, describe, field_doc, fields
 from omni_core.ingest import session as imp
 from omni_core.overview import dataset_overview
 from omni_core.warehouse import check_dataset_name
 from omni_core.world import WorldParams
-from ui import state
-from ui.components import fmt_int, kpi_row, page_header
+from ui import importer, state
+from ui.components import fmt_int, page_header
 
 lang = state.lang()
 t, tr = state.t, state.tr
@@ -82,9 +82,7 @@ def _editor(kind: str, upload, map_upload) -> dict | None:
 
 with tab_imp:
     st.caption(tr(*imp.HELP))
-    st.expander(
-        tr("导入字段说明（必填与可选列）", "Import schema (required and optional columns)")
-    ).markdown(schema_markdown(lang))
+    importer.schema_help(lang)
     u1, u2, u3 = st.columns(3)
     up = u1.file_uploader(tr("订单导出", "Order export"), type=imp.UPLOAD_TYPES, key="imp_orders")
     up_ev = u2.file_uploader(tr("事件导出（可选）", "Event export (optional)"),
@@ -115,17 +113,7 @@ with tab_imp:
                 st.cache_data.clear()
                 st.rerun()  # the sidebar's dataset switch shows the new dataset
     if (report := st.session_state.get("imp_report")) is not None:
-        rf = imp.report_frames(report, lang)
-        st.success(rf["title"])
-        kpi_row(rf["headline"])
-        if not rf["rejected"].empty:
-            st.subheader(tr("被拒绝的行（按原因）", "Rejected rows by reason"))
-            st.dataframe(rf["rejected"], hide_index=True, width="stretch")
-            st.dataframe(rf["examples"], hide_index=True, width="stretch", height=220)
-        for w in rf["warnings"]:
-            st.warning(w)
-        st.info(tr("无法计算：", "Cannot compute: ") + "  \n" + "  \n".join(rf["cannot"]))
-        st.expander(tr("全部计数", "All counts")).dataframe(rf["details"], hide_index=True)
+        importer.show_report(report, lang)
 
 with tab_build:
     st.caption(t("build_help"))

@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@contextmanager
+def app_on(path: Path) -> Iterator[Path]:
+    """Point the app (``OMNI_WAREHOUSE``) at the DuckDB file ``path`` with empty Streamlit caches;
+    the previous setting and empty caches are restored after."""
+    import streamlit as st
+
+    before = os.environ.get("OMNI_WAREHOUSE")
+    os.environ["OMNI_WAREHOUSE"] = f"duckdb:///{path}"
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        yield path
+    finally:
+        if before is None:
+            os.environ.pop("OMNI_WAREHOUSE", None)
+        else:
+            os.environ["OMNI_WAREHOUSE"] = before
+        st.cache_resource.clear()
+        st.cache_data.clear()
 
 
 def run_page(page: str, lang: str = "zh", timeout: float = 120, **state) -> AppTest:

@@ -9,6 +9,7 @@ import pytest
 from omni_core.datasets import write_world
 from omni_core.warehouse import Warehouse
 from omni_core.world import World, WorldParams, build_world
+from tests.apputil import app_on
 
 SMALL = WorldParams(seed=3, start=dt.date(2025, 10, 1), days=60, users=2500)
 
@@ -39,20 +40,13 @@ APP_PARAMS = WorldParams(seed=4, start=dt.date(2025, 10, 1), days=60, users=1200
 @pytest.fixture(scope="session")
 def app_warehouse(tmp_path_factory):
     """A small world in a DuckDB file that app tests (streamlit.testing) point the app at."""
-    import streamlit as st
 
     path = tmp_path_factory.mktemp("appwh") / "app.duckdb"
     w = Warehouse(f"duckdb:///{path}")
     write_world(w, build_world(APP_PARAMS))
     w.close()
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OMNI_WAREHOUSE", f"duckdb:///{path}")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    mp.undo()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_on(path):
+        yield path
 
 
 # Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) each group runs on one worker:

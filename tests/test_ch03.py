@@ -21,7 +21,7 @@ from omni_core.world.behaviour import Behaviour
 from omni_core.world.population import build_population
 from omni_core.world.simulate import THEME_MATCH_LIFT
 
-from .apputil import run_page, texts
+from .apputil import app_on, run_page, texts
 
 
 def _population(params: WorldParams):
@@ -321,20 +321,13 @@ def test_page_renders(lang, title):
 @pytest.fixture
 def orders_only_app(tmp_path, tables):
     """The app pointed at a warehouse whose only dataset holds nothing but orders."""
-    import streamlit as st
 
     path = tmp_path / "orders_only.duckdb"
     w = Warehouse(f"duckdb:///{path}")
     w.write_tables({"orders": tables["orders"]}, "world", meta={"kind": "import"})
     w.close()
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OMNI_WAREHOUSE", f"duckdb:///{path}")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    mp.undo()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_on(path):
+        yield
 
 
 @pytest.mark.usefixtures("orders_only_app")

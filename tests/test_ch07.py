@@ -14,7 +14,7 @@ from omni_core.analysis import ch07
 from omni_core.schema import TABLE_BY_NAME
 from omni_core.warehouse import Warehouse
 
-from .apputil import run_page, texts
+from .apputil import app_on, run_page, texts
 
 ALL_ZERO = {"silver": 0, "gold": 0, "diamond": 0, "black_diamond": 0}
 
@@ -177,20 +177,15 @@ def test_page_renders(lang, title):
 
 
 @pytest.fixture
-def orders_only_app(tables, tmp_path, monkeypatch):
+def orders_only_app(tables, tmp_path):
     """A file warehouse whose only dataset holds nothing but orders (an orders-only import)."""
-    import streamlit as st
 
     path = tmp_path / "orders_only.duckdb"
     w = Warehouse(f"duckdb:///{path}")
     w.write_tables({"orders": tables["orders"]}, "world", meta={"kind": "import"})
     w.close()
-    monkeypatch.setenv("OMNI_WAREHOUSE", f"duckdb:///{path}")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_on(path):
+        yield path
 
 
 @pytest.mark.parametrize("page", ["ch04_content.py", "ch05_social.py", "ch06_search.py",

@@ -18,7 +18,7 @@ from omni_core.models.scenario import ScenarioError
 from omni_core.schema import TABLE_BY_NAME
 from omni_core.warehouse import Warehouse
 
-from .apputil import run_page, texts
+from .apputil import app_on, run_page, texts
 
 UCI = Path("/work/shared/data/online_retail_2010-12.csv")
 
@@ -344,7 +344,6 @@ def test_store_refuses_a_read_only_warehouse(tmp_path, tables) -> None:
 @pytest.fixture(scope="module")
 def page_warehouse(tmp_path_factory, small_world, tables):
     """A file warehouse for the page: the small world plus an orders-only import ('shop')."""
-    import streamlit as st
 
     from omni_core.datasets import write_world
 
@@ -353,14 +352,8 @@ def page_warehouse(tmp_path_factory, small_world, tables):
     write_world(w, small_world)
     w.write_tables(_orders_only(tables["orders"]), "shop", meta={"kind": "import"})
     w.close()
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OMNI_WAREHOUSE", f"duckdb:///{path}")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    mp.undo()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_on(path):
+        yield path
 
 
 @pytest.mark.parametrize(("lang", "title", "tile"), [("zh", "营销活动全年节奏规划", "订单"),

@@ -14,7 +14,7 @@ import pytest
 
 from omni_core.ingest import import_files
 from omni_core.warehouse import Warehouse
-from tests.apputil import run_page
+from tests.apputil import app_on, run_page
 
 from .conftest import RETAIL
 
@@ -48,7 +48,6 @@ def _platform_export(tables: dict, folder: Path) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def imported_app(tmp_path_factory, tables):
     """The app pointed at a warehouse holding the two imports (datasets retail and platform)."""
-    import streamlit as st
 
     folder = tmp_path_factory.mktemp("imported_app")
     path = folder / "w.duckdb"
@@ -58,14 +57,8 @@ def imported_app(tmp_path_factory, tables):
     report = import_files(w, orders, events=events, name="platform")
     assert {"events", "channels", "categories"} <= set(report.capabilities)
     w.close()
-    mp = pytest.MonkeyPatch()
-    mp.setenv("OMNI_WAREHOUSE", f"duckdb:///{path}")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    mp.undo()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_on(path):
+        yield
 
 
 @pytest.mark.usefixtures("imported_app")
