@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -110,8 +112,10 @@ def efficiency_line(
                     name=_tr(lang, "人均 GMV（周）", "GMV per head (week)"),
                     line=dict(color=PALETTE[0], width=3))  # fmt: skip
     reference_line(fig, target, _tr(lang, "文档: 人效 +40%", "doc: people efficiency +40%"))
+    top = float(weekly["headcount"].max()) if len(weekly) else 1.0
+    step = max(1, math.ceil(top / 4))  # whole people on the headcount axis
     fig.update_layout(template=TEMPLATE, title=title, height=height,
                       yaxis=dict(title=_tr(lang, "人均 GMV（元）", "GMV per head (yuan)")),
                       yaxis2=dict(overlaying="y", side="right", showgrid=False, rangemode="tozero",
-                                  title=_tr(lang, "人数", "Headcount")))  # fmt: skip
+                                  tick0=0, dtick=step, title=_tr(lang, "人数", "Headcount")))  # fmt: skip
     return fig
