@@ -174,12 +174,10 @@ def efficiency(wh: Warehouse, dataset: str, org: pd.DataFrame) -> dict[str, Any]
     A week is full when all of it lies between the first and the last day with paid orders (a
     shop closed on Saturdays still has full weeks; the partial weeks at either end are left out).
     """
-    t = wh.tables(dataset)
-    w = wh.query(tm.weekly_gmv(t))
-    span = wh.query(tm.pay_span(t)).iloc[0]
-    if w.empty or pd.isna(span["first"]):
+    w = wh.query(tm.weekly_gmv(wh.tables(dataset)))
+    if w.empty:
         raise ValueError("the dataset has no paid orders")
-    first, last = pd.Timestamp(span["first"]).normalize(), pd.Timestamp(span["last"]).normalize()
+    first, last = w["first"].min().normalize(), w["last"].max().normalize()
     w = w[(w["week"] >= first) & (w["week"] + pd.Timedelta(days=6) <= last)].reset_index(drop=True)
     if w.empty:
         raise ValueError(

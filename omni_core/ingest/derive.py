@@ -567,6 +567,7 @@ def build(orders: FileRows, events: FileRows | None = None,
                         "took the customer of its first line")  # fmt: skip
     okeys = pa.array(oid.values, pa.string()).take(pa.array(grp.keys))
     od["order_id"], kept = _numeric_ids(okeys)
+    S["pos"] = grp.gid  # each sale line's order: its row in ``od``
     S["order_id"] = od["order_id"].to_numpy()[grp.gid]
 
     status_vals = _col(orders, "status").values
@@ -778,7 +779,6 @@ def _reversals(orders: FileRows, rev: np.ndarray, by_prefix: np.ndarray, oid: Co
     # Orders are addressed by their row in ``od`` (small ints: a source id of 19 digits would not
     # survive a float round trip).
     row_of_doc = pd.Series(np.arange(len(od), dtype=np.int64), index=od.index)
-    row_of_id = pd.Series(np.arange(len(od), dtype=np.int64), index=order_id)
     # Each reversal line is linked to the order it undoes: (a) a sale order with the document's
     # own id (returns within an order), else (b) its customer's latest order at or before it
     # holding the same product (an as-of join: no customer x order blow-up). A line with neither
@@ -788,7 +788,7 @@ def _reversals(orders: FileRows, rev: np.ndarray, by_prefix: np.ndarray, oid: Co
     todo = (line_pos < 0) & (R["cust"].to_numpy() >= 0)
     if todo.any():
         wanted = R["cust"].to_numpy()[todo].astype(np.int64)
-        s_pos = row_of_id.reindex(S["order_id"]).to_numpy()
+        s_pos = S["pos"]
         s_cust = Oi["cust"].to_numpy()[s_pos]  # the order's customer (its first line's)
         lut = np.zeros(max(int(s_cust.max(initial=0)), int(wanted.max())) + 2, bool)
         lut[wanted] = True  # the last entry stays False: code -1 (no customer) looks there

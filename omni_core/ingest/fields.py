@@ -238,8 +238,7 @@ def schema_markdown(lang: str = "en") -> str:
                 req = ""
             cjk = [x for x in f.synonyms if not x.isascii()][:3]
             names = ", ".join(cjk + [x for x in f.synonyms if x.isascii()][:3])
-            label = f.en if lang == "en" else f.zh
-            sep = ": " if en else "："
+            label, sep = (f.en, ": ") if en else (f.zh, "：")
             parts.append(
                 f"| `{f.name}` | {req} | {label}{sep}{field_doc(kind, f, lang)} | {names} |"
             )

@@ -26,12 +26,19 @@ def sales_between(t: Tables, start: dt.date, end: dt.date) -> ir.Table:
 
 
 def weekly_gmv(t: Tables) -> ir.Table:
-    """Paid GMV, orders and distinct pay days per week (weeks start on Monday)."""
+    """Paid GMV, orders, distinct pay days and first/last pay time per week (weeks start on
+    Monday)."""
     o = t.orders
     p = o.filter(o.pay_ts.notnull())
     return (
         p.group_by(week=p.pay_ts.truncate("W"))
-        .agg(gmv=p.amount.sum(), orders=p.count(), days=p.pay_ts.truncate("D").nunique())
+        .agg(
+            gmv=p.amount.sum(),
+            orders=p.count(),
+            days=p.pay_ts.truncate("D").nunique(),
+            first=p.pay_ts.min(),
+            last=p.pay_ts.max(),
+        )
         .order_by("week")
     )
 
